@@ -1,0 +1,122 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/**
+ * The backend contract: a small, closed set of kernels. Every backend supplies all of
+ * them (a missing kernel is a compile error). Kernels read strided views and write
+ * new contiguous outputs; broadcasting, transposes, slices and windows arrive as
+ * strides (a stride of 0 repeats an element), so backends never implement them.
+ */
+
+/** Elementwise functions of one input. */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'square' | 'relu'
+  | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'reciprocal'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'softplus' | 'erf'
+  | 'floor' | 'ceil' | 'round'
+  | 'logicalNot';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'abs', 'sign', 'square', 'relu',
+  'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal',
+  'sin', 'cos', 'tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'erf',
+  'floor', 'ceil', 'round',
+  'logicalNot',
+];
+
+/** Elementwise functions of two inputs of the same (already broadcast) shape. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod'
+  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual'
+  | 'logicalAnd' | 'logicalOr';
+
+export const BINARY_OPS: readonly BinaryOp[] = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod',
+  'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual',
+  'logicalAnd', 'logicalOr',
+];
+
+/** Reductions over the trailing axes of a view. argmax/argmin return int32 indexes. */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'];
+
+/** A strided view onto a backend buffer, as kernels see their inputs. */
+export interface TensorInfo {
+  /** The backend's own buffer object (what `write` or a kernel returned). */
+  readonly buffer: unknown;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  /** Strides in elements; 0 repeats an element (broadcast). */
+  readonly strides: Shape;
+  /** Offset of element [0, 0, ...] in the buffer, in elements. */
+  readonly offset: number;
+}
+
+/** Geometry of a 2-D sliding window over NHWC input. */
+export interface WindowParams {
+  readonly kernel: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly dilations: readonly [number, number];
+}
+
+/**
+ * Every kernel returns a new backend buffer holding a contiguous row-major output of
+ * the documented shape and dtype; inputs are never modified.
+ */
+export interface Kernels {
+  /** out[i] = op(x[i]); out has x's shape. */
+  unary(x: TensorInfo, op: UnaryOp, outDtype: DType): unknown;
+  /** out[i] = op(a[i], b[i]); a and b have the same shape (computation happens in `computeDtype`). */
+  binary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DType): unknown;
+  /** out[i] = cond[i] ? a[i] : b[i]; all three have the same shape. */
+  where(cond: TensorInfo, a: TensorInfo, b: TensorInfo): unknown;
+  /** Reduces the last `axes` dimensions of x: out shape is x.shape minus those. */
+  reduce(x: TensorInfo, op: ReduceOp, axes: number, outDtype: DType): unknown;
+  /** Batched matmul: a [...batch, M, K] times b [...batch, K, N] (same batch shape) -> [...batch, M, N]. */
+  matmul(a: TensorInfo, b: TensorInfo): unknown;
+  /** Converts elements (a same-dtype cast is a contiguous copy). float->int truncates toward zero. */
+  cast(x: TensorInfo, dtype: DType): unknown;
+  /** Joins inputs of equal dtype along `axis`; shapes agree elsewhere. */
+  concat(xs: readonly TensorInfo[], axis: number): unknown;
+  /** Pads with a constant: paddings[d] = [before, after] (non-negative). */
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): unknown;
+  /** out = x.shape[:axis] + indices.shape + x.shape[axis+1:]; indices are int32 and in range. */
+  gather(x: TensorInfo, indices: TensorInfo, axis: number): unknown;
+  /**
+   * The adjoint of gather: out has `outShape` (x's shape in the gather), zero-filled,
+   * and each slice of `updates` is added at its index along `axis`.
+   */
+  scatterAdd(updates: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
+  /**
+   * The adjoint of the window view: dy is [N, OH, OW, KH, KW, C] and out is
+   * `inputShape` [N, H, W, C], each input element receiving the sum of every window
+   * element that views it.
+   */
+  windowsGrad(dy: TensorInfo, inputShape: Shape, params: WindowParams): unknown;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly kernels: Kernels;
+  /** Copies host values into a new backend buffer. */
+  write(values: TypedArray, dtype: DType): unknown;
+  /** Reads a whole buffer (`size` elements of `dtype`) into a new TypedArray. */
+  read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray>;
+  /** Synchronous read, for backends whose memory the host can see (CPU). */
+  readSync?(buffer: unknown, dtype: DType, size: number): TypedArray;
+  /** Frees a buffer. Called exactly once per buffer, when its last tensor is disposed. */
+  release(buffer: unknown): void;
+  /** Resolves when all queued work has finished. */
+  sync?(): Promise<void>;
+  /** Frees everything the backend holds; it is not used again. */
+  dispose?(): void;
+}
+
+/** How a backend package makes itself available to `setBackend(name)`. */
+export interface BackendFactory {
+  readonly name: string;
+  /** Higher is preferred by `setBackend('auto')`. */
+  readonly priority: number;
+  create(): Backend | Promise<Backend>;
+}
