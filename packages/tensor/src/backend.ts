@@ -67,7 +67,7 @@ export interface WindowParams {
 export interface Kernels {
   /** out[i] = op(x[i]); out has x's shape. */
   unary(x: TensorInfo, op: UnaryOp, outDtype: DType): unknown;
-  /** out[i] = op(a[i], b[i]); a and b have the same shape (computation happens in `computeDtype`). */
+  /** out[i] = op(a[i], b[i]); a and b have the same shape and dtype (the dtype computed in). */
   binary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DType): unknown;
   /** out[i] = cond[i] ? a[i] : b[i]; all three have the same shape. */
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo): unknown;
@@ -99,7 +99,7 @@ export interface Kernels {
 export interface Backend {
   readonly name: string;
   readonly kernels: Kernels;
-  /** Copies host values into a new backend buffer. */
+  /** Puts host values into a new backend buffer. Takes ownership: callers pass a fresh array and never touch it again. */
   write(values: TypedArray, dtype: DType): unknown;
   /** Reads a whole buffer (`size` elements of `dtype`) into a new TypedArray. */
   read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray>;

@@ -10,7 +10,7 @@ export function formatTensor(data: TypedArray, shape: Shape, dtype: DType): stri
   const summarize = sizeOf(shape) > SUMMARIZE_ABOVE;
   const fmt = elementFormatter(data, dtype);
   const prefix = 'tensor(';
-  const body = shape.length === 0 ? fmt(data[0]!) : block(data, shape, 0, 0, fmt, summarize, prefix.length + 1);
+  const body = shape.length === 0 ? fmt(data[0]!) : block(data, shape, 0, 0, fmt, summarize, prefix.length);
   const suffix = dtype === 'float32' ? '' : `, dtype=${dtype}`;
   return `${prefix}${body}${suffix})`;
 }

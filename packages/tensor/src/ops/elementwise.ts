@@ -48,6 +48,8 @@ function toTensor(v: TensorOrScalar, other: TensorOrScalar): Tensor {
 export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const ta = toTensor(a, b);
   const tb = toTensor(b, a);
+  const owned: Tensor[] = [];
+  const own = (t: Tensor): Tensor => (owned.push(t), t);
   try {
     const shape = broadcastShapes(ta.shape, tb.shape);
     if (!shape) throw new RangeError(`${op}: cannot broadcast shapes ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`);
@@ -62,14 +64,14 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
       if (COMPARISON.has(op) && ta.dtype === 'bool' && tb.dtype === 'bool') compute = 'bool';
       out = COMPARISON.has(op) ? 'bool' : compute;
     }
-    const ca = ta.dtype === compute ? ta : cast(ta, compute);
-    const cb = tb.dtype === compute ? tb : cast(tb, compute);
-    const ba = shapesEqual(ca.shape, shape) ? ca : broadcastTo(ca, shape);
-    const bb = shapesEqual(cb.shape, shape) ? cb : broadcastTo(cb, shape);
-    const result = apply(op, 'binary', [ba, bb], { op }, (be) => tensorFromBuffer(be, be.kernels.binary(ba.info(), bb.info(), op, out), shape, out));
-    for (const t of [ca, cb, ba, bb]) if (t !== ta && t !== tb) t.dispose();
-    return result;
+    const ca = ta.dtype === compute ? ta : own(cast(ta, compute));
+    const cb = tb.dtype === compute ? tb : own(cast(tb, compute));
+    const ba = shapesEqual(ca.shape, shape) ? ca : own(broadcastTo(ca, shape));
+    const bb = shapesEqual(cb.shape, shape) ? cb : own(broadcastTo(cb, shape));
+    return apply(op, 'binary', [ba, bb], { op }, (be) => tensorFromBuffer(be, be.kernels.binary(ba.info(), bb.info(), op, out), shape, out));
   } finally {
+    // also when apply throws (e.g. a disposed input), so a failing op leaks nothing
+    for (const t of owned) t.dispose();
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();
   }

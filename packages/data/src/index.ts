@@ -1,0 +1,3 @@
+/** @nabla/data: dataset formats and loaders. Node-only file loading lives in `@nabla/data/node`. */
+export { parseIdx, type IdxArray } from './idx.js';
+export type { Mnist, MnistSplit } from './mnist.js';
