@@ -89,6 +89,24 @@ export class Tensor {
     return { buffer: this.storage.buffer, dtype: this.dtype, shape: this.shape, strides: this.strides, offset: this.offset };
   }
 
+  /**
+   * Points this tensor at `source`'s storage and layout (same shape and dtype), keeping
+   * its identity: how autograd's Variable is assigned a new value.
+   */
+  protected rebind(source: Tensor): void {
+    if (source === this) return;
+    const next = source.storage;
+    const prev = this.storage;
+    next.retain();
+    finalizer.unregister(this);
+    this._storage = next;
+    const self = this as { strides: Shape; offset: number };
+    self.strides = source.strides;
+    self.offset = source.offset;
+    finalizer.register(this, next, this);
+    prev.release();
+  }
+
   /** Releases this tensor's hold on its storage. Safe to call twice. */
   dispose(): void {
     const s = this._storage;

@@ -41,7 +41,7 @@ function flatten(values: TensorLike, shape: Shape, out: number[], dim: number, s
 /** Converts JS numbers to a dtype's storage, rounding toward zero for int32 as a cast does. */
 function toTyped(values: ArrayLike<number>, dtype: DType): TypedArray {
   const out = allocArray(dtype, values.length);
-  if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+  if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] !== 0 ? 1 : 0; // NaN is non-zero: true, as cast
   else out.set(values);
   return out;
 }
@@ -84,7 +84,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 export function fill(shape: Shape, value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32'): Tensor {
   checkShape('fill', shape);
   const data = allocArray(dtype, sizeOf(shape));
-  data.fill(dtype === 'bool' ? (value ? 1 : 0) : Number(value));
+  data.fill(dtype === 'bool' ? (Number(value) !== 0 ? 1 : 0) : Number(value));
   return tensorFromArray(data, shape, dtype);
 }
 

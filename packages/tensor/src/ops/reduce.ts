@@ -80,6 +80,7 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 
 /** Population variance (divides by N, as NumPy's default) over `axis`. */
 export function variance(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  normalizeAxes('variance', axis, x.rank); // so a bad axis is reported as variance's, not mean's
   return tidy(() => {
     const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
     return mean(square(sub(xf, mean(xf, axis, true))), axis, keepDims);

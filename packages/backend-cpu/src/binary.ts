@@ -1,0 +1,100 @@
+import { sizeOf, type BinaryOp, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
+import { alloc, broadcastScalar, toContiguous } from './strided.js';
+
+type Fn = (a: number, b: number) => number;
+
+/** C's pow (JS's `**` differs: 1 ** NaN and (-1) ** ±Infinity are NaN in JS, 1 in C and NumPy). */
+function powFloat(a: number, b: number): number {
+  if (a === 1 || b === 0) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
+/** Floor modulo with the sign of the divisor, as NumPy's `%` (x % 0 is NaN). */
+function modFloat(a: number, b: number): number {
+  const r = a % b;
+  if (r === 0) return b < 0 ? -0 : 0;
+  return r < 0 !== b < 0 ? r + b : r;
+}
+
+/** Integer power that wraps as int32; a negative exponent truncates 1/a^n (0 unless |a| is 1). */
+function powInt(a: number, b: number): number {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
+  let result = 1;
+  let base = a;
+  for (let e = b; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+  }
+  return result;
+}
+
+/** int32 floor modulo; x % 0 is 0 (NumPy's integer convention). */
+function modInt(a: number, b: number): number {
+  if (b === 0) return 0;
+  const r = a % b;
+  return (r !== 0 && r < 0 !== b < 0 ? r + b : r) | 0;
+}
+
+/** float32 (and bool) math in doubles; comparisons return 0/1 and are false for NaN except notEqual. */
+const FLOAT: Record<BinaryOp, Fn> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: powFloat,
+  maximum: Math.max,
+  minimum: Math.min,
+  mod: modFloat,
+  equal: (a, b) => (a === b ? 1 : 0),
+  notEqual: (a, b) => (a !== b ? 1 : 0),
+  greater: (a, b) => (a > b ? 1 : 0),
+  greaterEqual: (a, b) => (a >= b ? 1 : 0),
+  less: (a, b) => (a < b ? 1 : 0),
+  lessEqual: (a, b) => (a <= b ? 1 : 0),
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+};
+
+/** int32 arithmetic wraps like C int32. */
+const INT: Record<BinaryOp, Fn> = {
+  ...FLOAT,
+  add: (a, b) => (a + b) | 0,
+  sub: (a, b) => (a - b) | 0,
+  mul: Math.imul,
+  pow: powInt,
+  mod: modInt,
+};
+
+export function binary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DType): TypedArray {
+  const f = (a.dtype === 'int32' ? INT : FLOAT)[op];
+  const n = sizeOf(a.shape);
+  const out = alloc(outDtype, n);
+  // a broadcast scalar side is read once instead of being materialised
+  const sa = broadcastScalar(a);
+  const sb = broadcastScalar(b);
+  if (sa !== undefined && sb !== undefined) {
+    out.fill(f(sa, sb));
+  } else if (sb !== undefined) {
+    const x = toContiguous(a);
+    for (let i = 0; i < n; i++) out[i] = f(x[i]!, sb);
+  } else if (sa !== undefined) {
+    const y = toContiguous(b);
+    for (let i = 0; i < n; i++) out[i] = f(sa, y[i]!);
+  } else {
+    const x = toContiguous(a);
+    const y = toContiguous(b);
+    for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!);
+  }
+  return out;
+}
+
+/** out[i] = cond[i] ? a[i] : b[i]. */
+export function where(cond: TensorInfo, a: TensorInfo, b: TensorInfo): TypedArray {
+  const c = toContiguous(cond);
+  const x = toContiguous(a);
+  const y = toContiguous(b);
+  const out = alloc(a.dtype, c.length);
+  for (let i = 0; i < c.length; i++) out[i] = c[i] ? x[i]! : y[i]!;
+  return out;
+}

@@ -1,0 +1,93 @@
+import { isContiguous, sizeOf, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
+
+/** A new zero-filled array of `dtype` (bool is one byte per element). */
+export function alloc(dtype: DType, size: number): TypedArray {
+  if (dtype === 'float32') return new Float32Array(size);
+  if (dtype === 'int32') return new Int32Array(size);
+  return new Uint8Array(size);
+}
+
+/** The backend buffer behind a view (every CPU buffer is a TypedArray of the view's dtype). */
+export function bufferOf(info: TensorInfo): TypedArray {
+  return info.buffer as TypedArray;
+}
+
+/**
+ * Drops size-1 dimensions and merges neighbours whose strides chain (stride[d] ==
+ * stride[d+1] * shape[d+1]), so a copy walks as few, as long, inner runs as possible.
+ */
+export function collapse(shape: readonly number[], strides: readonly number[]): { shape: number[]; strides: number[] } {
+  const s: number[] = [];
+  const st: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = s.length - 1;
+    if (last >= 0 && st[last] === strides[d]! * n) {
+      s[last] = s[last]! * n;
+      st[last] = strides[d]!;
+    } else {
+      s.push(n);
+      st.push(strides[d]!);
+    }
+  }
+  return { shape: s, strides: st };
+}
+
+/**
+ * Copies the elements of a strided view (row-major order) into `out` from `outOffset`.
+ * The innermost dimension is a tight loop with its own stride (0 = broadcast).
+ */
+export function copyStrided(
+  src: TypedArray, offset: number, shape: readonly number[], strides: readonly number[], out: TypedArray, outOffset: number,
+): void {
+  const size = sizeOf(shape);
+  if (size === 0) return;
+  const c = collapse(shape, strides);
+  const rank = c.shape.length;
+  if (rank === 0) {
+    out[outOffset] = src[offset]!;
+    return;
+  }
+  const dims = c.shape;
+  const st = c.strides;
+  const n = dims[rank - 1]!;
+  const s = st[rank - 1]!;
+  const idx = new Array<number>(rank).fill(0);
+  const rows = size / n;
+  let p = offset;
+  let o = outOffset;
+  for (let row = 0; row < rows; row++) {
+    if (s === 1 && n >= 64) out.set(src.subarray(p, p + n), o);
+    else if (s === 0) out.fill(src[p]!, o, o + n);
+    else for (let j = 0, q = p; j < n; j++, q += s) out[o + j] = src[q]!;
+    o += n;
+    for (let d = rank - 2; d >= 0; d--) {
+      p += st[d]!;
+      if (++idx[d]! < dims[d]!) break;
+      p -= st[d]! * dims[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * The view's elements in row-major order: a zero-copy `subarray` of the buffer when the
+ * view is already contiguous, else a fresh copy. Callers must not write into the result.
+ */
+export function toContiguous(info: TensorInfo): TypedArray {
+  const src = bufferOf(info);
+  const size = sizeOf(info.shape);
+  if (size === 0) return alloc(info.dtype, 0);
+  if (isContiguous(info.shape, info.strides)) return src.subarray(info.offset, info.offset + size);
+  const out = alloc(info.dtype, size);
+  copyStrided(src, info.offset, info.shape, info.strides, out, 0);
+  return out;
+}
+
+/** The single value of a view whose strides are all 0 (a broadcast scalar), else undefined. */
+export function broadcastScalar(info: TensorInfo): number | undefined {
+  for (let d = 0; d < info.shape.length; d++) if (info.strides[d] !== 0 && info.shape[d] !== 1) return undefined;
+  if (sizeOf(info.shape) === 0) return undefined;
+  return bufferOf(info)[info.offset];
+}
