@@ -3,13 +3,6 @@ import { alloc, broadcastScalar, toContiguous } from './strided.js';
 
 type Fn = (a: number, b: number) => number;
 
-/** C's pow (JS's `**` differs: 1 ** NaN and (-1) ** ±Infinity are NaN in JS, 1 in C and NumPy). */
-function powFloat(a: number, b: number): number {
-  if (a === 1 || b === 0) return 1;
-  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
-  return Math.pow(a, b);
-}
-
 /** Floor modulo with the sign of the divisor, as NumPy's `%` (x % 0 is NaN). */
 function modFloat(a: number, b: number): number {
   const r = a % b;
@@ -42,7 +35,7 @@ const FLOAT: Record<BinaryOp, Fn> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: powFloat,
+  pow: Math.pow, // JS semantics: 1 ** NaN and (-1) ** ±Infinity are NaN (C and NumPy give 1)
   maximum: Math.max,
   minimum: Math.min,
   mod: modFloat,

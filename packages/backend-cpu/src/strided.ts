@@ -51,22 +51,42 @@ export function copyStrided(
   }
   const dims = c.shape;
   const st = c.strides;
-  const n = dims[rank - 1]!;
+  // a transposed inner plane (unit stride on the second-to-last dim) is copied in tiles
+  const plane = rank >= 2 && st[rank - 2] === 1 && st[rank - 1] !== 0;
+  const inner = plane ? 2 : 1;
+  const n = plane ? dims[rank - 1]! * dims[rank - 2]! : dims[rank - 1]!;
   const s = st[rank - 1]!;
   const idx = new Array<number>(rank).fill(0);
-  const rows = size / n;
+  const runs = size / n;
   let p = offset;
   let o = outOffset;
-  for (let row = 0; row < rows; row++) {
-    if (s === 1 && n >= 64) out.set(src.subarray(p, p + n), o);
+  for (let run = 0; run < runs; run++) {
+    if (plane) copyTransposedPlane(src, p, dims[rank - 2]!, dims[rank - 1]!, s, out, o);
+    else if (s === 1 && n >= 64) out.set(src.subarray(p, p + n), o);
     else if (s === 0) out.fill(src[p]!, o, o + n);
     else for (let j = 0, q = p; j < n; j++, q += s) out[o + j] = src[q]!;
     o += n;
-    for (let d = rank - 2; d >= 0; d--) {
+    for (let d = rank - 1 - inner; d >= 0; d--) {
       p += st[d]!;
       if (++idx[d]! < dims[d]!) break;
       p -= st[d]! * dims[d]!;
       idx[d] = 0;
+    }
+  }
+}
+
+const TILE = 32;
+
+/** out[o + i * cols + j] = src[p + i + j * s]: a transpose, in tiles so both sides stay in cache. */
+function copyTransposedPlane(src: TypedArray, p: number, rows: number, cols: number, s: number, out: TypedArray, o: number): void {
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const j1 = Math.min(cols, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const row = o + i * cols;
+        for (let j = j0, q = p + i + j0 * s; j < j1; j++, q += s) out[row + j] = src[q]!;
+      }
     }
   }
 }

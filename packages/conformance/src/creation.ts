@@ -229,7 +229,7 @@ export function creationSuite(target: ConformanceTarget): void {
           tensor(new Int32Array([1, 2, 3, 4, 5, 6, 7, 8]), [2, 2, 2]),
           'tensor([[[1, 2],\n         [3, 4]],\n\n        [[5, 6],\n         [7, 8]]], dtype=int32)',
         ],
-        [tensor([[true, false], [true, true]]), 'tensor([[ True, False],\n        [ True,  True]], dtype=bool)'],
+        [tensor([[true, false], [true, true]]), 'tensor([[ True, False],\n        [ True,  True]])'],
         [tensor([1, NaN, -Infinity]), 'tensor([  1.,  nan, -inf])'],
         [scalar(3), 'tensor(3.)'],
         [scalar(3, 'int32'), 'tensor(3, dtype=int32)'],

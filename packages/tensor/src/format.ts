@@ -11,7 +11,7 @@ export function formatTensor(data: TypedArray, shape: Shape, dtype: DType): stri
   const fmt = elementFormatter(data, dtype);
   const prefix = 'tensor(';
   const body = shape.length === 0 ? fmt(data[0]!) : block(data, shape, 0, 0, fmt, summarize, prefix.length);
-  const suffix = dtype === 'float32' ? '' : `, dtype=${dtype}`;
+  const suffix = dtype === 'int32' ? ', dtype=int32' : ''; // NumPy names only non-default dtypes
   return `${prefix}${body}${suffix})`;
 }
 
@@ -44,25 +44,37 @@ function elementFormatter(data: TypedArray, dtype: DType): (v: number) => string
   }
   let maxAbs = 0;
   let minAbs = Infinity;
-  let decimals = 0;
   for (const v of data) {
     if (!Number.isFinite(v)) continue;
     const a = Math.abs(v);
     maxAbs = Math.max(maxAbs, a);
     if (a > 0) minAbs = Math.min(minAbs, a);
-    // fewest decimals (up to PRECISION) that show this value as toFixed(PRECISION) would
-    const s = v.toFixed(PRECISION).replace(/0+$/, '');
-    decimals = Math.max(decimals, s.length - s.indexOf('.') - 1);
   }
   const scientific = maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity);
-  const raw = (v: number): string => {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    if (scientific) return v.toExponential(PRECISION);
-    const s = v.toFixed(decimals);
-    return decimals === 0 ? `${s}.` : s;
+  // As NumPy: each value with the fewest decimals (up to PRECISION) that show it, then
+  // columns aligned on the decimal point (integer part right-aligned, fraction padded with spaces).
+  const raw = (v: number): [string, string] => {
+    if (Number.isNaN(v)) return ['nan', ''];
+    if (!Number.isFinite(v)) return [v > 0 ? 'inf' : '-inf', ''];
+    if (scientific) return [v.toExponential(PRECISION), ''];
+    const s = v.toFixed(PRECISION).replace(/0+$/, '');
+    const dot = s.indexOf('.');
+    return [s.slice(0, dot), s.slice(dot)];
   };
-  let w = 1;
-  for (const v of data) w = Math.max(w, raw(v).length);
-  return (v) => raw(v).padStart(w);
+  let wi = 0;
+  let wf = 0;
+  let wSpecial = 0;
+  for (const v of data) {
+    const [a, b] = raw(v);
+    if (Number.isFinite(v) && !scientific) {
+      wi = Math.max(wi, a.length);
+      wf = Math.max(wf, b.length);
+    } else wSpecial = Math.max(wSpecial, a.length);
+  }
+  const w = Math.max(wi + wf, wSpecial);
+  return (v) => {
+    const [a, b] = raw(v);
+    const s = Number.isFinite(v) && !scientific ? a.padStart(wi) + b.padEnd(wf) : a;
+    return s.padStart(w);
+  };
 }

@@ -27,3 +27,11 @@ export function apply(
   for (const h of engine.hooks) h.record(prim, inputs, attrs, out);
   return out;
 }
+
+/** Throws an error naming `op` when an input was disposed (for ops that compose several primitives). */
+export function checkAlive(op: string, inputs: readonly Tensor[]): void {
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
+    if (t.isDisposed) throw new Error(`${op}: input ${i} (Tensor#${t.id}, shape ${fmtShape(t.shape)}, ${t.dtype}) was disposed`);
+  }
+}

@@ -3,7 +3,7 @@ import type { DType } from '../dtype.js';
 import { tidy } from '../engine.js';
 import { fmtShape, normalizeAxis, type Shape } from '../shape.js';
 import { tensorFromBuffer, Tensor } from '../tensor.js';
-import { apply } from './apply.js';
+import { apply, checkAlive } from './apply.js';
 import { arange, tensor } from './creation.js';
 import { cast, where } from './elementwise.js';
 import { equal } from './math.js';
@@ -12,6 +12,7 @@ import { broadcastTo, expandDims, reshape, slice } from './views.js';
 /** Joins tensors along `axis` (dtypes are promoted to the widest). @example concat([a, b], 0) */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('concat: needs at least one tensor');
+  checkAlive('concat', tensors);
   const first = tensors[0]!;
   const ax = normalizeAxis('concat', axis, first.rank);
   for (const t of tensors) {

@@ -2,6 +2,7 @@ import type { WindowParams } from '../backend.js';
 import { tidy } from '../engine.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { checkAlive } from './apply.js';
 import { pad } from './combine.js';
 import { ones } from './creation.js';
 import { div } from './math.js';
@@ -57,6 +58,7 @@ export interface Conv2DOptions {
  * @example conv2d(images, kernel, { strides: 1, padding: 'same' })
  */
 export function conv2d(x: Tensor, filter: Tensor, opts: Conv2DOptions = {}): Tensor {
+  checkAlive('conv2d', [x, filter]);
   if (x.rank !== 4) throw new RangeError(`conv2d: input must be NHWC (rank 4), got ${fmtShape(x.shape)}`);
   if (filter.rank !== 4) throw new RangeError(`conv2d: filter must be [kh, kw, in, out] (rank 4), got ${fmtShape(filter.shape)}`);
   const [n, , , c] = x.shape as [number, number, number, number];
@@ -99,6 +101,7 @@ export interface Pool2DOptions {
 }
 
 function poolParams(op: string, x: Tensor, opts: Pool2DOptions): WindowParams {
+  checkAlive(op, [x]);
   if (x.rank !== 4) throw new RangeError(`${op}: input must be NHWC (rank 4), got ${fmtShape(x.shape)}`);
   const kernel = pair(op, 'poolSize', opts.poolSize ?? 2);
   return { kernel, strides: pair(op, 'strides', opts.strides ?? kernel), dilations: [1, 1] };

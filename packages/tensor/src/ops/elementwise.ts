@@ -2,7 +2,7 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { promoteArithmetic, type DType } from '../dtype.js';
 import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
 import { tensorFromBuffer, Tensor } from '../tensor.js';
-import { apply } from './apply.js';
+import { apply, checkAlive } from './apply.js';
 import { scalar } from './creation.js';
 import { broadcastTo } from './views.js';
 
@@ -46,6 +46,7 @@ function toTensor(v: TensorOrScalar, other: TensorOrScalar): Tensor {
  * and broadcasts both sides (as NumPy) before the kernel sees them.
  */
 export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  checkAlive(op, [a, b].filter((t): t is Tensor => t instanceof Tensor));
   const ta = toTensor(a, b);
   const tb = toTensor(b, a);
   const owned: Tensor[] = [];
@@ -79,6 +80,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
 
 /** Elementwise cond ? a : b with broadcasting; cond must be bool. @example where(greater(x, 0), x, 0) */
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  checkAlive('where', [cond, a, b].filter((t): t is Tensor => t instanceof Tensor));
   if (cond.dtype !== 'bool') throw new TypeError(`where: condition must be bool, got ${describe(cond)}`);
   const ta = toTensor(a, b);
   const tb = toTensor(b, a);

@@ -1,6 +1,6 @@
 import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
 import { tensorFromBuffer, type Tensor } from '../tensor.js';
-import { apply } from './apply.js';
+import { apply, checkAlive } from './apply.js';
 import { broadcastTo, transpose } from './views.js';
 
 function swapLast(x: Tensor): Tensor {
@@ -15,6 +15,7 @@ function swapLast(x: Tensor): Tensor {
  * Transposes are free views. @example matmul(x, w) // [B, K] x [K, N] -> [B, N]
  */
 export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  checkAlive('matmul', [a, b]);
   if (a.rank < 2 || b.rank < 2) throw new RangeError(`matmul: inputs must have rank >= 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new TypeError(`matmul: expected float32 inputs, got ${a.dtype} and ${b.dtype}`);
   const owned: Tensor[] = [];

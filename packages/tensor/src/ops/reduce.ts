@@ -3,7 +3,7 @@ import type { DType } from '../dtype.js';
 import { tidy } from '../engine.js';
 import { fmtShape, normalizeAxes, normalizeAxis } from '../shape.js';
 import { tensorFromBuffer, type Tensor } from '../tensor.js';
-import { apply } from './apply.js';
+import { apply, checkAlive } from './apply.js';
 import { cast, where } from './elementwise.js';
 import { add, div, equal, exp, log, square, sub } from './math.js';
 import { reshape, transpose } from './views.js';
@@ -19,6 +19,7 @@ function keptShape(x: Tensor, axes: readonly number[]): number[] {
  * lets the kernel fold the trailing dimensions.
  */
 function reduce(op: ReduceOp, x: Tensor, axis: Axis | undefined, keepDims: boolean): Tensor {
+  checkAlive(op, [x]);
   if (x.dtype === 'bool' && op !== 'max' && op !== 'min' && op !== 'sum') {
     throw new TypeError(`${op}: expected a numeric tensor, got ${fmtShape(x.shape)} bool`);
   }
@@ -72,6 +73,7 @@ export function argmin(x: Tensor, axis = -1): Tensor {
 
 /** Arithmetic mean over `axis`, in float32 (NaN over an empty axis). */
 export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  checkAlive('mean', [x]);
   const axes = normalizeAxes('mean', axis, x.rank);
   let n = 1;
   for (const a of axes) n *= x.shape[a]!;
@@ -80,6 +82,7 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 
 /** Population variance (divides by N, as NumPy's default) over `axis`. */
 export function variance(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  checkAlive('variance', [x]);
   normalizeAxes('variance', axis, x.rank); // so a bad axis is reported as variance's, not mean's
   return tidy(() => {
     const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
@@ -89,6 +92,7 @@ export function variance(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 
 /** log(Σ exp(x)) over `axis`, shifted by the maximum so it never overflows. */
 export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  checkAlive('logSumExp', [x]);
   if (x.dtype !== 'float32') throw new TypeError(`logSumExp: expected a float32 tensor, got ${fmtShape(x.shape)} ${x.dtype}`);
   const axes = normalizeAxes('logSumExp', axis, x.rank);
   return tidy(() => {

@@ -1,10 +1,12 @@
 import { tidy } from '../engine.js';
 import { fmtShape, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { checkAlive } from './apply.js';
 import { div, exp, log, sub } from './math.js';
 import { finiteOrZero, max, sum } from './reduce.js';
 
 function checkFloat(op: string, x: Tensor): void {
+  checkAlive(op, [x]);
   if (x.dtype !== 'float32') throw new TypeError(`${op}: expected a float32 tensor, got ${fmtShape(x.shape)} ${x.dtype}`);
 }
 

@@ -1,0 +1,158 @@
+/**
+ * nabla's backends as contestants. Packages are imported dynamically so that a backend
+ * that is not built (or not written yet) becomes an "unavailable" row with the reason,
+ * not a crash.
+ */
+import { uniform, oneHotLabels } from '../data.js';
+import { describeAdapter, probeAdapter, type AdapterDescription } from '../gpu.js';
+import { CLASSES, MLP_UNITS } from '../workloads/index.js';
+import type { ParamsOf, WorkloadId } from '../workloads/types.js';
+import { createMlp } from './nabla-mlp.js';
+import { unavailableContestant, type BackendName, type Case, type Contestant, type LoadedSystem } from './types.js';
+
+type T = typeof import('@nabla/tensor');
+type A = typeof import('@nabla/autograd');
+type Backend = import('@nabla/tensor').Backend;
+type Tensor = import('@nabla/tensor').Tensor;
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<LoadedSystem> {
+  const notes: string[] = [];
+  let t: T;
+  try {
+    t = await import('@nabla/tensor');
+  } catch (e) {
+    const reason = `cannot load @nabla/tensor (built? pnpm build): ${firstLine(e)}`;
+    return { name: 'nabla', notes: [reason], contestants: [...wanted].map((b) => unavailableContestant('nabla', b, reason)) };
+  }
+  let ad: A | null = null;
+  try {
+    ad = await import('@nabla/autograd');
+  } catch (e) {
+    notes.push(`nabla: @nabla/autograd unavailable (${firstLine(e)}): no training workloads`);
+  }
+
+  const liveBytes = () => t.memory().numBytes;
+  const peakBytes = async (fn: () => Promise<void>) => {
+    let peak = liveBytes();
+    const hook = { record: () => { peak = Math.max(peak, t.engine.numBytes); } };
+    t.engine.hooks.push(hook);
+    try {
+      await fn();
+    } finally {
+      t.engine.hooks.splice(t.engine.hooks.indexOf(hook), 1);
+    }
+    return peak;
+  };
+
+  const make = (name: BackendName, backend: Backend, adapter?: AdapterDescription): Contestant => ({
+    system: 'nabla', backend: name, kind: name === 'webgpu' ? 'gpu' : 'cpu',
+    adapter: adapter?.text, software: adapter?.software,
+    async activate() {
+      await t.setBackend(backend);
+    },
+    supports(w) {
+      if (w === 'cnn-train' || w === 'lstm-train') return `n/a (${w === 'cnn-train' ? 'Conv2D/MaxPool' : 'LSTM'} layer not implemented in nabla yet)`;
+      if (w === 'mlp-train' && !ad) return 'n/a (@nabla/autograd unavailable)';
+      return null;
+    },
+    async setup(w, p) {
+      await t.setBackend(backend);
+      return setupCase(t, ad, w, p);
+    },
+    liveBytes,
+    peakBytes,
+  });
+
+  const contestants: Contestant[] = [];
+  if (wanted.has('cpu')) {
+    try {
+      await import('@nabla/backend-cpu');
+      contestants.push(make('cpu', await t.setBackend('cpu')));
+    } catch (e) {
+      contestants.push(unavailableContestant('nabla', 'cpu', `@nabla/backend-cpu: ${firstLine(e)}`));
+    }
+  }
+  if (wanted.has('webgpu')) {
+    try {
+      await import('@nabla/backend-webgpu'); // its node entry registers 'webgpu' (Dawn)
+      const backend = await t.setBackend('webgpu');
+      contestants.push(make('webgpu', backend, await adapterOf(backend)));
+    } catch (e) {
+      contestants.push(unavailableContestant('nabla', 'webgpu', `@nabla/backend-webgpu: ${firstLine(e)}`));
+    }
+  }
+  if (wanted.has('wasm')) contestants.push(unavailableContestant('nabla', 'wasm', 'nabla has no wasm backend'));
+  if (ad && contestants.some((c) => !c.unavailable)) notes.push(createMlpProbe(t, ad));
+  return { name: 'nabla', contestants, notes };
+}
+
+/** The note describing how the nabla MLP is built (from the builder itself). */
+function createMlpProbe(t: T, ad: A): string {
+  const mlp = createMlp(t, ad);
+  const how = mlp.how;
+  mlp.dispose();
+  return how;
+}
+
+/** The adapter nabla's WebGPU backend reports, or, failing that, the one Dawn picks with the same settings. */
+async function adapterOf(backend: Backend): Promise<AdapterDescription> {
+  const b = backend as unknown as { adapterInfo?: object; adapter?: { info?: object }; device?: { adapterInfo?: object } };
+  const info = (b.adapterInfo ?? b.adapter?.info ?? b.device?.adapterInfo) as Record<string, string> | undefined;
+  if (info) {
+    return describeAdapter({ vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description });
+  }
+  const probed = await probeAdapter();
+  return { ...probed, text: `${probed.text} [probed]` };
+}
+
+function setupCase<W extends WorkloadId>(t: T, ad: A | null, w: W, p: ParamsOf[W]): Case {
+  const ts: Tensor[] = [];
+  const input = (data: Float32Array, shape: number[]) => {
+    const x = t.tensor(data, shape);
+    ts.push(x);
+    return x;
+  };
+  const read = async (y: Tensor) => {
+    try {
+      await y.data();
+    } finally {
+      y.dispose();
+    }
+  };
+  const free = (extra?: { dispose(): void }) => () => {
+    for (const x of ts) x.dispose();
+    extra?.dispose();
+  };
+  switch (w) {
+    case 'matmul': {
+      const { m, k, n } = p as ParamsOf['matmul'];
+      const a = input(uniform(m * k, 1), [m, k]);
+      const b = input(uniform(k * n, 2), [k, n]);
+      return { run: () => read(t.matmul(a, b)), teardown: free() };
+    }
+    case 'elementwise': {
+      const { n } = p as ParamsOf['elementwise'];
+      const x = input(uniform(n, 1), [n]);
+      const wt = input(uniform(n, 2), [n]);
+      const b = input(uniform(n, 3), [n]);
+      return { run: () => read(t.tidy(() => t.relu(t.add(t.mul(x, wt), b)))), teardown: free() };
+    }
+    case 'conv2d': {
+      const c = p as ParamsOf['conv2d'];
+      const x = input(uniform(c.batch * c.h * c.w * c.c, 1), [c.batch, c.h, c.w, c.c]);
+      const f = input(uniform(c.kh * c.kw * c.c * c.out, 2, -0.1, 0.1), [c.kh, c.kw, c.c, c.out]);
+      return { run: () => read(t.conv2d(x, f, { strides: 1, padding: 'same' })), teardown: free() };
+    }
+    case 'predict': case 'mlp-train': {
+      const { batch } = p as ParamsOf['predict'];
+      const x = input(uniform(batch * MLP_UNITS[0], 1, 0, 1), [batch, MLP_UNITS[0]]);
+      const y = input(oneHotLabels(batch, CLASSES, 2), [batch, CLASSES]);
+      const mlp = createMlp(t, ad);
+      const run = w === 'predict' ? () => read(mlp.predict(x)) : () => read(mlp.trainStep(x, y));
+      return { run, teardown: free(mlp) };
+    }
+  }
+  throw new Error(`nabla: ${String(w)} is not implemented`);
+}

@@ -1,0 +1,15 @@
+/**
+ * @nabla/backend-cpu: the CPU backend. Importing it registers 'cpu' (and makes it the
+ * default when no other backend is chosen).
+ *
+ * @example import '@nabla/backend-cpu'; await setBackend('cpu');
+ */
+import { registerBackend } from '@nabla/tensor';
+import { createCpuBackend } from './backend.js';
+
+export { createCpuBackend };
+export { gemm } from './matmul.js';
+export { erf, roundHalfEven } from './unary.js';
+export { toContiguous } from './strided.js';
+
+registerBackend({ name: 'cpu', priority: 1, create: createCpuBackend });

@@ -1,0 +1,3 @@
+import { runConformance } from '@nabla/conformance';
+import { createCpuBackend } from '../src/index.js';
+runConformance({ name: 'cpu', create: createCpuBackend });

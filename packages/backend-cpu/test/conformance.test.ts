@@ -1,0 +1,4 @@
+import { runConformance } from '@nabla/conformance';
+import { createCpuBackend } from '../src/index.js';
+
+runConformance({ name: 'cpu', create: createCpuBackend });

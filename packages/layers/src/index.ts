@@ -1,0 +1,39 @@
+/**
+ * @nabla/layers: Keras 3 layers, activations, initializers and regularizers for nabla.
+ * Layers build lazily from their first input, keep their weights as @nabla/autograd Variables
+ * in Keras layouts, and serialize to `{ className, config }`.
+ */
+export type { JsonObject, JsonValue, LayerShape, Serialized } from './common.js';
+export { toSnakeCase } from './common.js';
+export * as activations from './activations.js';
+export {
+  activationName, activationNames, elu, exponential, gelu, getActivation, hardSigmoid, hardSilu, hardSwish, leakyRelu, linear, logSoftmax,
+  mish, registerActivation, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish, tanh,
+  type ActivationFn, type ReluOptions,
+} from './activations.js';
+export * as initializers from './initializers.js';
+export {
+  computeFans, Constant, getInitializer, GlorotNormal, GlorotUniform, HeNormal, HeUniform, householderQR, Identity, InitializerBase, LecunNormal,
+  LecunUniform, Ones, Orthogonal, RandomInitializer, RandomNormal, RandomUniform, registerInitializer, serializeInitializer, TruncatedNormal,
+  TRUNCATED_NORMAL_STDDEV, VarianceScaling, Zeros,
+  type FanMode, type Initializer, type InitializerIdentifier, type VarianceDistribution, type VarianceScalingOptions,
+} from './initializers.js';
+export * as regularizers from './regularizers.js';
+export {
+  getRegularizer, L1, l1, L1L2, l1l2, L2, l2, RegularizerBase, serializeRegularizer, type Regularizer, type RegularizerIdentifier,
+} from './regularizers.js';
+export {
+  deserializeLayer, Layer, layerFromConfig, registeredLayers, registerLayer, resetLayerNames, serializeLayer, uniqueLayerName,
+  type AddWeightOptions, type CallOptions, type InputSpec, type LayerArgs, type LayerClass, type SerializedLayer,
+} from './layer.js';
+export {
+  Activation, Dense, Flatten, Input, InputLayer, Reshape,
+  type ActivationArgs, type DenseArgs, type FlattenArgs, type InputArgs, type ReshapeArgs,
+} from './layers/core.js';
+export {
+  ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, type ELUArgs, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs,
+} from './layers/activation_layers.js';
+export { Dropout, type DropoutArgs } from './layers/dropout.js';
+export {
+  BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs,
+} from './layers/normalization.js';
