@@ -75,6 +75,9 @@ export interface ScheduleOptions {
   afterRun?: (contestant: number) => void;
 }
 
+/** A cold first call may take this many times the per-call cap before the contestant is skipped unseen warm. */
+export const COLD_SLACK = 20;
+
 export interface TimedResult {
   /** Seconds per call of `run()`, one value per timed run. Empty when skipped. */
   secondsPerCall: number[];
@@ -102,8 +105,9 @@ export async function runInterleaved(contestants: readonly Timeable[], opts: Sch
         const t0 = opts.now();
         await c.run();
         last = opts.now() - t0;
-        // a cold call far over the cap: don't spend more warm-ups on it
-        if (last > opts.maxOpSeconds * 3) break;
+        // Far over the cap: don't spend more warm-ups on it. The first call is cold
+        // (JIT, shader compilation) and gets more slack than warm ones.
+        if (last > opts.maxOpSeconds * (w === 0 ? COLD_SLACK : 3)) break;
       }
       if (last > opts.maxOpSeconds) {
         alive[i] = false;

@@ -10,6 +10,13 @@ function modFloat(a: number, b: number): number {
   return r < 0 !== b < 0 ? r + b : r;
 }
 
+/** IEEE 754 / C pow: like Math.pow except pow(1, y) = 1 for every y and pow(-1, ±Infinity) = 1 (as NumPy). */
+function powIEEE(a: number, b: number): number {
+  if (a === 1) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
 /** Integer power that wraps as int32; a negative exponent truncates 1/a^n (0 unless |a| is 1). */
 function powInt(a: number, b: number): number {
   if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
@@ -35,7 +42,7 @@ const FLOAT: Record<BinaryOp, Fn> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow, // JS semantics: 1 ** NaN and (-1) ** ±Infinity are NaN (C and NumPy give 1)
+  pow: powIEEE,
   maximum: Math.max,
   minimum: Math.min,
   mod: modFloat,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseIdx } from './idx.js';
+import { imagesToTensors, type ImageSet } from './dataset.js';
 import type { Mnist, MnistSplit } from './mnist.js';
 
 export * from './index.js';
@@ -22,10 +23,20 @@ function loadSplit(dir: string, prefix: string, limit?: number): MnistSplit {
 }
 
 /**
- * Loads the real MNIST (60,000 training and 10,000 test digits) from disk; nothing is downloaded.
- * @example const { train, test } = loadMnist(); // train.images: Uint8Array of 60000·784
+ * Reads the real MNIST (60,000 training and 10,000 test digits) from disk as bytes; nothing is downloaded.
+ * @example const { train } = readMnist(); // train.images: Uint8Array of 60000·784
  */
-export function loadMnist(opts: { dir?: string; trainLimit?: number; testLimit?: number } = {}): Mnist {
+export function readMnist(opts: { dir?: string; trainLimit?: number; testLimit?: number } = {}): Mnist {
   const dir = opts.dir ?? mnistDir();
   return { train: loadSplit(dir, 'train', opts.trainLimit), test: loadSplit(dir, 't10k', opts.testLimit) };
+}
+
+/**
+ * The real MNIST as tensors: images float32 [N, 28, 28] scaled to [0, 1], labels int32 [N].
+ * @example const { train, test } = loadMnist(); // train.images.shape = [60000, 28, 28]
+ */
+export function loadMnist(opts: { dir?: string; trainLimit?: number; testLimit?: number } = {}): { train: ImageSet; test: ImageSet } {
+  const raw = readMnist(opts);
+  const conv = (s: MnistSplit): ImageSet => imagesToTensors(s.images, s.labels, s.count, s.height, s.width);
+  return { train: conv(raw.train), test: conv(raw.test) };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIdx } from '../src/index.js';
-import { loadMnist } from '../src/node.js';
+import { loadMnist, readMnist } from '../src/node.js';
 
 describe('parseIdx', () => {
   it('reads a hand-made 2x3 file', () => {
@@ -16,9 +16,9 @@ describe('parseIdx', () => {
   });
 });
 
-describe('loadMnist', () => {
+describe('readMnist', () => {
   it('loads the real 60k/10k digits', () => {
-    const { train, test } = loadMnist();
+    const { train, test } = readMnist();
     expect([train.count, train.height, train.width]).toEqual([60000, 28, 28]);
     expect(test.count).toBe(10000);
     expect(train.images.length).toBe(60000 * 784);
@@ -36,7 +36,7 @@ describe('loadMnist', () => {
     expect(s / train.images.length).toBeCloseTo(33.32, 1);
   });
   it('honours limits', () => {
-    const { train, test } = loadMnist({ trainLimit: 100, testLimit: 10 });
+    const { train, test } = readMnist({ trainLimit: 100, testLimit: 10 });
     expect(train.count).toBe(100);
     expect(train.images.length).toBe(100 * 784);
     expect(test.labels.length).toBe(10);

@@ -197,8 +197,11 @@ export abstract class Layer {
     this.assertAlive('apply');
     if (!(x instanceof Tensor)) throw new TypeError(`${this.describe('apply')}: expected a Tensor, got ${describe(x)}`);
     if (x.isDisposed) throw new Error(`${this.describe('apply')}: the input tensor was disposed`);
-    if (!this.built) this.build(x.rank === 0 ? [] : [null, ...x.shape.slice(1)]);
     this.checkInputShape(x.shape);
+    if (!this.built) {
+      this.build(x.rank === 0 ? [] : [null, ...x.shape.slice(1)]);
+      this.checkInputShape(x.shape);
+    }
     const training = opts.training ?? false;
     try {
       return tidy(() => {

@@ -106,7 +106,7 @@ export abstract class Metric {
 }
 
 /** The running-mean state shared by `Mean` and `MeanMetricWrapper`: a total and a count. */
-abstract class MeanState extends Metric {
+export abstract class MeanState extends Metric {
   protected stateShapes(): readonly (readonly number[])[] {
     return [[], []];
   }

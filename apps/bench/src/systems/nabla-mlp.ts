@@ -55,17 +55,20 @@ export function createMlp(t: T, ad: A | null): Mlp {
   const loss = (x: Tensor, y: Tensor): Tensor => t.neg(t.mean(t.sum(t.mul(y, t.logSoftmax(logits(x))), -1)));
 
   let step = 0;
-  const moments = ad
-    ? params.map((p) => ({
-      m: new ad.Variable(t.zerosLike(p), { trainable: false }),
-      v: new ad.Variable(t.zerosLike(p), { trainable: false }),
-    }))
-    : [];
+  // Adam's moments, made on the first step (predict-only models don't hold them).
+  let moments: { m: Variable; v: Variable }[] = [];
+  const zerosVar = (p: Tensor): Variable => {
+    const z = t.zerosLike(p);
+    const v = new ad!.Variable(z, { trainable: false });
+    z.dispose();
+    return v;
+  };
 
   return {
     how: 'nabla MLP: @nabla/tensor + @nabla/autograd (variableGrads) + Adam written in the bench (@nabla/models not used yet)',
     trainStep(x, y) {
       if (!ad) throw new Error('@nabla/autograd is not available');
+      if (step === 0) moments = params.map((p) => ({ m: zerosVar(p), v: zerosVar(p) }));
       step++;
       const { beta1: b1, beta2: b2, epsilon, learningRate: lr } = ADAM;
       const c1 = 1 - b1 ** step;

@@ -15,6 +15,11 @@ type A = typeof import('@nabla/autograd');
 type Backend = import('@nabla/tensor').Backend;
 type Tensor = import('@nabla/tensor').Tensor;
 
+/** A backend package, imported for its side effect (registration); typed loosely as it may not be built yet. */
+async function importByName(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<LoadedSystem> {
@@ -68,7 +73,7 @@ export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<Loade
   const contestants: Contestant[] = [];
   if (wanted.has('cpu')) {
     try {
-      await import('@nabla/backend-cpu');
+      await importByName('@nabla/backend-cpu'); // registers 'cpu'
       contestants.push(make('cpu', await t.setBackend('cpu')));
     } catch (e) {
       contestants.push(unavailableContestant('nabla', 'cpu', `@nabla/backend-cpu: ${firstLine(e)}`));
@@ -76,7 +81,7 @@ export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<Loade
   }
   if (wanted.has('webgpu')) {
     try {
-      await import('@nabla/backend-webgpu'); // its node entry registers 'webgpu' (Dawn)
+      await importByName('@nabla/backend-webgpu'); // its node entry registers 'webgpu' (Dawn)
       const backend = await t.setBackend('webgpu');
       contestants.push(make('webgpu', backend, await adapterOf(backend)));
     } catch (e) {

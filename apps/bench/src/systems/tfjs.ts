@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url);
 
 /** tfjs prints an advert for tfjs-node on first use in Node; keep the table readable. */
 function muteTfjsNodeAdvert(): void {
-  const noisy = /tfjs-node|looks like you are running TensorFlow\.js in Node|^=+$|^\s*$/;
+  const noisy = /tfjs-node|looks like you are running TensorFlow\.js in Node|^=+$|^\s*$|Orthogonal initializer is being called on a matrix with more than/;
   for (const k of ['log', 'warn'] as const) {
     const orig = console[k].bind(console);
     console[k] = (...args: unknown[]) => {

@@ -20,7 +20,10 @@ export function apply(
     const t = inputs[i]!;
     if (t.isDisposed) throw new Error(`${op}: input ${i} (Tensor#${t.id}, shape ${fmtShape(t.shape)}, ${t.dtype}) was disposed`);
     if (t.storage.backend !== backend) {
-      throw new Error(`${op}: input ${i} lives on the '${t.storage.backend.name}' backend but the active backend is '${backend.name}'`);
+      const other = t.storage.backend.name === backend.name
+        ? `another '${backend.name}' backend instance than the active one (tensors made before setBackend() stay on the backend that made them)`
+        : `the '${t.storage.backend.name}' backend but the active backend is '${backend.name}'`;
+      throw new Error(`${op}: input ${i} lives on ${other}`);
     }
   }
   const out = compute(backend);

@@ -1,0 +1,14 @@
+/**
+ * @nabla/models: Keras-style models. `Sequential` stacks layers and trains them with
+ * compile / fit / evaluate / predict; callbacks hook into training; models save to disk.
+ */
+export { Sequential, permutation, type CompileArgs, type EvaluateArgs, type FitArgs } from './sequential.js';
+export { loadModel, modelFromArtifacts, modelToArtifacts, saveModel, type ModelArtifacts } from './save.js';
+export { formatSummary, type SummaryRow } from './summary.js';
+export { Callback, CallbackList, type CallbackHooks, type Logs, type TrainingModel, type TrainParams } from './callbacks/callback.js';
+export { History } from './callbacks/history.js';
+export { ProgressBar, formatLogs, type ProgressSink } from './callbacks/progress.js';
+export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
+export { LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, type ReduceLROnPlateauOptions } from './callbacks/schedulers.js';
+export { CSVLogger, ModelCheckpoint, type CSVLoggerOptions, type ModelCheckpointOptions } from './callbacks/files.js';
+export type { Mode } from './callbacks/monitor.js';
