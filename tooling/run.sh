@@ -57,7 +57,8 @@ case "$cmd" in
     step "build+test"
     rm -rf packages/*/.vitest apps/*/.vitest
     rc=0
-    pnpm turbo run build test --continue || rc=$?
+    # two cores: one test package at a time keeps timing-sensitive suites (WebGPU on a software adapter) from starving
+    pnpm turbo run build test --continue --concurrency=1 || rc=$?
     step "summary"
     src=0
     node tooling/scripts/test-summary.mjs || src=$?

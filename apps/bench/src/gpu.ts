@@ -1,6 +1,7 @@
 /**
  * Dawn (the `webgpu` package) for both systems' WebGPU backends, on the same adapter.
- * Default: SwiftShader through Vulkan (core feature level), from Debian's chromium package.
+ * Default: Dawn's Vulkan backend (core feature level): the system's driver if it offers an
+ * adapter, else SwiftShader from Debian's chromium package (this machine: SwiftShader).
  * WEBGPU_BACKEND=gles (or --adapter gles): Dawn's OpenGL ES backend on Mesa llvmpipe
  * (compatibility feature level), about 5× faster than SwiftShader here. Both are software.
  */
@@ -17,7 +18,6 @@ export function configureAdapterEnv(path?: string): AdapterPath {
   const p = (path ?? process.env.WEBGPU_BACKEND ?? 'vulkan').toLowerCase();
   if (p !== 'vulkan' && p !== 'gles') throw new Error(`unknown WebGPU adapter path '${p}' (use vulkan or gles)`);
   process.env.WEBGPU_BACKEND = p;
-  if (p === 'vulkan' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   if (p === 'gles') process.env.EGL_PLATFORM ??= 'surfaceless';
   return p;
 }
@@ -48,10 +48,9 @@ interface AdapterLike { info?: AdapterInfoLike; isFallbackAdapter?: boolean }
 export interface GpuLike { requestAdapter(opts?: Record<string, unknown>): Promise<AdapterLike | null> }
 
 let gpu: GpuLike | undefined; // must stay reachable: Dawn's instance dies with it
+const retired: GpuLike[] = []; // instances replaced by the SwiftShader fallback, kept alive too
 
-/** One Dawn instance for the process, with WebGPU's globals (GPUBufferUsage, ...) installed. */
-export function dawn(): GpuLike {
-  if (gpu) return gpu;
+function createDawn(): GpuLike {
   const { create, globals } = require('webgpu') as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
   Object.assign(globalThis, globals);
   const gles = adapterPath() === 'gles';
@@ -61,15 +60,31 @@ export function dawn(): GpuLike {
     const request = instance.requestAdapter.bind(instance);
     instance.requestAdapter = (opts?: Record<string, unknown>) => request({ ...opts, featureLevel: 'compatibility' });
   }
-  gpu = instance;
   return instance;
+}
+
+/**
+ * One Dawn instance for the process (WebGPU's globals installed), on the adapter nabla's
+ * backend picks too: on the Vulkan path the system's drivers first (a real GPU where
+ * there is one), else SwiftShader from Debian's chromium package; VK_ICD_FILENAMES is then
+ * set, so nabla's backend, created after, lands on the same adapter.
+ */
+export async function dawn(): Promise<{ gpu: GpuLike; adapter: AdapterLike }> {
+  gpu ??= createDawn();
+  let adapter = await gpu.requestAdapter();
+  if (!adapter && adapterPath() === 'vulkan' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD; // the Vulkan loader reads it per instance
+    retired.push(gpu);
+    gpu = createDawn();
+    adapter = await gpu.requestAdapter();
+  }
+  if (!adapter) throw new Error(`no WebGPU adapter (${adapterPath()} path${process.env.VK_ICD_FILENAMES ? `, VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : ''})`);
+  return { gpu, adapter };
 }
 
 /** The adapter Dawn picks here, described; throws if there is none. */
 export async function probeAdapter(): Promise<AdapterDescription> {
-  const adapter = await dawn().requestAdapter();
-  if (!adapter) throw new Error(`no WebGPU adapter (${adapterPath()} path${process.env.VK_ICD_FILENAMES ? `, VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : ''})`);
-  return describeAdapter(adapterInfoOf(adapter));
+  return describeAdapter(adapterInfoOf((await dawn()).adapter));
 }
 
 /** Reads a GPUAdapterInfo's fields (they are getters, invisible to spread). */

@@ -49,7 +49,7 @@ describe('interleaving', () => {
 
   it('warms every contestant up before timing, then interleaves A B C, B C A, ...', async () => {
     const f = fixture([0.1, 0.1, 0.1]);
-    const res = await runInterleaved(f.contestants, { warmup: 2, rounds: 3, minRunSeconds: 0.1, now: f.now, maxOpSeconds: 10 });
+    const res = await runInterleaved(f.contestants, { warmup: 2, rounds: 3, minRunSeconds: 0.05, now: f.now, maxOpSeconds: 10 });
     const runs = f.log.filter((l) => l.startsWith('run'));
     expect(runs.slice(0, 6)).toEqual(['run 0', 'run 0', 'run 1', 'run 1', 'run 2', 'run 2']);
     expect(runs.slice(6)).toEqual(['run 0', 'run 1', 'run 2', 'run 1', 'run 2', 'run 0', 'run 2', 'run 0', 'run 1']);

@@ -154,14 +154,17 @@ fn log_(x0: f32) -> f32 {
   },
   log1p_: {
     deps: ['isnan_', 'isinf_', 'inf_', 'nan_', 'log_'],
-    code: `fn log1p_(x: f32) -> f32 {
+    code: `// Near 0, log1p(x) = 2 atanh(s) with s = x / (2 + x): no 1 + x is formed, so nothing
+// cancels. (The usual correction log(u) - ((u - 1) - x) / u is folded to log(u) by GPU
+// compilers that reassociate float arithmetic; this form survives them.)
+fn log1p_(x: f32) -> f32 {
   if (isnan_(x) || x < -1.0) { return nan_(); }
   if (x == -1.0) { return -inf_(); }
   if (isinf_(x)) { return x; }
-  let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  // log(u) corrected for the rounding of 1 + x
-  return log_(u) - ((u - 1.0) - x) / u;
+  if (x < -0.2928932 || x > 0.4142135) { return log_(1.0 + x); }
+  let s = x / (2.0 + x);
+  let z = s * s;
+  return s * (2.0 + z * (0.6666666666666666 + z * (0.4 + z * (0.2857142857142857 + z * (0.2222222222222222 + z * (0.18181818181818182 + z * 0.15384615384615385))))));
 }`,
   },
   sqrt_: {
@@ -181,52 +184,107 @@ fn log_(x0: f32) -> f32 {
   return 1.0 / sqrt(x);
 }`,
   },
-  sin_: {
-    deps: ['isfin_', 'nan_'],
-    code: `// Cephes sinf: reduction by pi/4 in three parts (exact for |x| < 8192), then sin or cos polynomial
-fn sin_(x: f32) -> f32 {
-  if (!isfin_(x)) { return nan_(); }
-  var sgn = 1.0;
-  var ax = x;
-  if (x < 0.0) { sgn = -1.0; ax = -x; }
-  var j = u32(ax * 1.27323954473516);
-  var y = f32(j);
-  if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0; }
-  j = j & 7u;
-  if (j > 3u) { sgn = -sgn; j = j - 4u; }
-  let z = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
-  let zz = z * z;
-  var r: f32;
-  if (j == 1u || j == 2u) {
-    r = ((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz - 0.5 * zz + 1.0;
-  } else {
-    r = ((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z;
+  mul24_: {
+    deps: [],
+    code: `// the 56-bit product m * w (m < 2^24) as (low word, high word), from 16-bit halves
+fn mul24_(m: u32, w: u32) -> vec2<u32> {
+  let ml = m & 0xffffu;
+  let mh = m >> 16u;
+  let wl = w & 0xffffu;
+  let wh = w >> 16u;
+  let p0 = ml * wl;
+  let p1 = ml * wh;
+  let p2 = mh * wl;
+  let mid = p1 + p2;
+  let cm = select(0u, 0x10000u, mid < p1);
+  let lo = p0 + (mid << 16u);
+  let cl = select(0u, 1u, lo < p0);
+  return vec2<u32>(lo, mh * wh + (mid >> 16u) + cm + cl);
+}`,
+  },
+  trigred_: {
+    deps: ['mul24_'],
+    code: `// 2/pi in binary, 256 bits (computed with BigInt from Machin's formula)
+var<private> TWO_OVER_PI: array<u32, 8> = array<u32, 8>(
+  0xa2f9836eu, 0x4e441529u, 0xfc2757d1u, 0xf534ddc0u, 0xdb629599u, 0x3c439041u, 0xfe5163abu, 0xdebbc561u);
+fn tpw_(j: u32, sh: u32) -> u32 {
+  if (sh == 0u) { return TWO_OVER_PI[j]; }
+  return (TWO_OVER_PI[j] << sh) | (TWO_OVER_PI[j + 1u] >> (32u - sh));
+}
+struct TrigRed { q: u32, r: f32 }
+// Payne-Hanek: ax * 2/pi = q + f exactly in integer arithmetic (the 24-bit significand times
+// the 96 bits of 2/pi that matter), so the reduction is exact for every float and no
+// compiler's float reassociation can spoil it. Returns the quadrant and r = f pi/2, |f| <= 1/2.
+fn trigred_(ax: f32) -> TrigRed {
+  let b = bitcast<u32>(ax);
+  let s = i32(b >> 23u) - 150;
+  let m = (b & 0x007fffffu) | 0x00800000u;
+  let i0 = max(1, s - 1);
+  let j = u32(i0 - 1) / 32u;
+  let sh = u32(i0 - 1) % 32u;
+  let a0 = mul24_(m, tpw_(j, sh));
+  let a1 = mul24_(m, tpw_(j + 1u, sh));
+  let a2 = mul24_(m, tpw_(j + 2u, sh));
+  let p1 = a2.y + a1.x;
+  let t2 = a1.y + a0.x;
+  let p2 = t2 + select(0u, 1u, p1 < a2.y);
+  let p3 = a0.y + select(0u, 1u, t2 < a1.y) + select(0u, 1u, p2 < t2);
+  // the binary point of p3:p2:p1:a2.x sits at bit 94 + t; take 2 integer and 62 fraction bits
+  let t = u32(i0 + 1 - s);
+  var hi = p2;
+  var lo = p1;
+  if (t > 0u) {
+    hi = (p2 >> t) | (p3 << (32u - t));
+    lo = (p1 >> t) | (p2 << (32u - t));
   }
-  return sgn * r;
+  var q = hi >> 30u;
+  var fh = hi & 0x3fffffffu;
+  var fl = lo;
+  var sgn = 1.0;
+  if ((fh & 0x20000000u) != 0u) {
+    // f >= 1/2: use f - 1 and the next quadrant
+    q = q + 1u;
+    sgn = -1.0;
+    let borrow = select(0u, 1u, fl != 0u);
+    fl = 0u - fl;
+    fh = (0x40000000u - fh - borrow) & 0x3fffffffu;
+  }
+  let f = f32(fh) * 9.313225746154785e-10 + f32(fl) * 2.168404344971009e-19;
+  return TrigRed(q & 3u, sgn * f * 1.5707963267948966);
+}`,
+  },
+  sincos_: {
+    deps: ['trigred_'],
+    code: `// sin(|x|) (cosine: quadrant + 1) from Cephes' minimax polynomials on [-pi/4, pi/4]
+fn sincos_(ax: f32, shift: u32) -> f32 {
+  var q = shift;
+  var r = ax;
+  if (ax > 0.785398) {
+    let red = trigred_(ax);
+    q = q + red.q;
+    r = red.r;
+  }
+  let z = r * r;
+  var v: f32;
+  if ((q & 1u) == 0u) {
+    v = ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+  } else {
+    v = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+  }
+  return select(v, -v, (q & 2u) != 0u);
+}`,
+  },
+  sin_: {
+    deps: ['isfin_', 'nan_', 'sincos_'],
+    code: `fn sin_(x: f32) -> f32 {
+  if (!isfin_(x)) { return nan_(); }
+  let v = sincos_(abs(x), 0u);
+  return select(v, -v, x < 0.0);
 }`,
   },
   cos_: {
-    deps: ['isfin_', 'nan_'],
-    code: `fn cos_(x: f32) -> f32 {
-  if (!isfin_(x)) { return nan_(); }
-  let ax = abs(x);
-  var j = u32(ax * 1.27323954473516);
-  var y = f32(j);
-  if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0; }
-  j = j & 7u;
-  var sgn = 1.0;
-  if (j > 3u) { j = j - 4u; sgn = -sgn; }
-  if (j > 1u) { sgn = -sgn; }
-  let z = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
-  let zz = z * z;
-  var r: f32;
-  if (j == 1u || j == 2u) {
-    r = ((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z;
-  } else {
-    r = ((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz - 0.5 * zz + 1.0;
-  }
-  return sgn * r;
-}`,
+    deps: ['isfin_', 'nan_', 'sincos_'],
+    code: 'fn cos_(x: f32) -> f32 { if (!isfin_(x)) { return nan_(); } return sincos_(abs(x), 1u); }',
   },
   tanh_: {
     deps: ['isnan_', 'exp_'],
@@ -374,13 +432,14 @@ fn mod_(a: f32, b: f32) -> f32 {
   },
   pow_: {
     deps: ['isnan_', 'isinf_', 'inf_', 'nan_', 'div_', 'exp_', 'log_', 'isodd_'],
-    code: `// Math.pow's special cases (including pow(+-1, +-inf) = NaN); small integer exponents by squaring
+    code: `// C/IEEE pow, as the CPU backend: pow(1, y) = pow(x, 0) = 1 even for NaN, pow(-1, +-inf) = 1;
+// small integer exponents by repeated squaring, others as exp(b log|a|)
 fn pow_(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
+  if (b == 0.0 || a == 1.0) { return 1.0; }
   if (isnan_(a) || isnan_(b)) { return nan_(); }
   if (isinf_(b)) {
     let aa = abs(a);
-    if (aa == 1.0) { return nan_(); }
+    if (aa == 1.0) { return 1.0; }
     if ((aa > 1.0) == (b > 0.0)) { return inf_(); }
     return 0.0;
   }

@@ -314,7 +314,8 @@ export class Sequential implements TrainingModel {
       const steps = Math.ceil(n / batchSize);
       const metrics = this.metricsFor(yt);
       const history = new History();
-      const list = new CallbackList([history, ...(verbose === 1 ? [new ProgressBar()] : []), ...(args.callbacks ?? [])]);
+      // as Keras: the user's callbacks first, then History, then the progress bar (so both see what callbacks add to the logs)
+      const list = new CallbackList([...(args.callbacks ?? []), history, ...(verbose === 1 ? [new ProgressBar()] : [])]);
       const names = ['loss', ...metrics.map((m) => m.name)];
       list.setModel(this);
       list.setParams({ epochs, steps, samples: n, batchSize, verbose, metrics: val ? [...names, ...names.map((k) => `val_${k}`)] : names });

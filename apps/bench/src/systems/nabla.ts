@@ -103,10 +103,11 @@ function createMlpProbe(t: T, ad: A): string {
 
 /** The adapter nabla's WebGPU backend reports, or, failing that, the one Dawn picks with the same settings. */
 async function adapterOf(backend: Backend): Promise<AdapterDescription> {
-  const b = backend as unknown as { adapterInfo?: object; adapter?: { info?: object }; device?: { adapterInfo?: object } };
-  const info = (b.adapterInfo ?? b.adapter?.info ?? b.device?.adapterInfo) as Record<string, string> | undefined;
-  if (info) {
-    return describeAdapter({ vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description });
+  // @nabla/backend-webgpu keeps an AdapterSummary { vendor, architecture, device, description, featureLevel }
+  const b = backend as unknown as { adapter?: Record<string, string | undefined> };
+  if (b.adapter && (b.adapter.description || b.adapter.vendor || b.adapter.device)) {
+    const a = b.adapter;
+    return describeAdapter({ vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description });
   }
   const probed = await probeAdapter();
   return { ...probed, text: `${probed.text} [probed]` };

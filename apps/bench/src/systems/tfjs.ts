@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url);
 
 /** tfjs prints an advert for tfjs-node on first use in Node; keep the table readable. */
 function muteTfjsNodeAdvert(): void {
-  const noisy = /tfjs-node|looks like you are running TensorFlow\.js in Node|^=+$|^\s*$|Orthogonal initializer is being called on a matrix with more than/;
+  const noisy = /tfjs-node|looks like you are running TensorFlow\.js in Node|^=+$|^\s*$|Orthogonal initializer is being called on a matrix with more than|doesn't support timestamp-query/;
   for (const k of ['log', 'warn'] as const) {
     const orig = console[k].bind(console);
     console[k] = (...args: unknown[]) => {
@@ -103,7 +103,7 @@ export async function loadTfjs(wanted: ReadonlySet<BackendName>): Promise<Loaded
   if (wanted.has('webgpu')) {
     let c: Contestant;
     try {
-      const gpu = dawn();
+      const { gpu } = await dawn();
       const adapter = await probeAdapter();
       // tfjs-backend-webgpu registers itself on import only if navigator.gpu exists.
       (globalThis as { navigator?: unknown }).navigator = { gpu, userAgent: 'node' };
