@@ -23,7 +23,7 @@ const USAGE = `Usage: pnpm bench [options]            (from apps/bench: pnpm sta
   --adapter <path>       WebGPU adapter: vulkan (SwiftShader, default) or gles (Mesa llvmpipe); env WEBGPU_BACKEND
   --rounds <n>           timed runs per contestant (quick 3, full 7)
   --warmup <n>           warm-up calls per contestant (quick 2, full 3)
-  --min-time <s>         each timed run repeats the call for at least this long (quick 0.25, full 0.5)
+  --min-time <s>         each timed run repeats the call for at least this long (quick 0.3, full 0.5)
   --max-op <s>           skip a contestant whose single call takes longer (quick 1.5, full 120)
   --json <file>          write the records as JSON
   --md <file>            write the tables as markdown
@@ -51,7 +51,7 @@ export function parseArgs(argv: readonly string[]): Options {
   const full = args.includes('--full');
   const o: Options = {
     full, workloads: null, systems: null, backends: null, help: false,
-    rounds: full ? 7 : 3, warmup: full ? 3 : 2, minTime: full ? 0.5 : 0.25, maxOp: full ? 120 : 1.5,
+    rounds: full ? 7 : 3, warmup: full ? 3 : 2, minTime: full ? 0.5 : 0.3, maxOp: full ? 120 : 1.5,
   };
   const list = (set: Set<string> | null, v: string) => {
     const s = set ?? new Set<string>();
@@ -123,13 +123,18 @@ const name = (c: Contestant) => `${c.system} ${c.backend}`;
 
 interface Running { c: Contestant; case: Case }
 
-/** Runs one workload at one size on the contestants; returns its records. */
-async function runSize(o: Options, wl: WorkloadDef, size: SizeSpec, contestants: readonly Contestant[], lastRate: Map<string, number>): Promise<BenchRecord[]> {
-  const base = (c: Contestant, extra: Partial<BenchRecord>): BenchRecord => ({
+/** The record of a row, without figures yet. */
+function notRun(wl: WorkloadDef, size: SizeSpec, c: Contestant, note?: string): BenchRecord {
+  return {
     workload: wl.id, size: size.label, system: c.system, backend: c.backend, metric: size.metric, unit: size.unit,
     median: null, min: null, max: null, runs: 0, better: size.better,
-    ...(c.adapter ? { adapter: c.adapter, software: !!c.software } : {}), ...extra,
-  });
+    ...(c.adapter ? { adapter: c.adapter, software: !!c.software } : {}), ...(note ? { note } : {}),
+  };
+}
+
+/** Runs one workload at one size on the contestants; returns its records. */
+async function runSize(o: Options, wl: WorkloadDef, size: SizeSpec, contestants: readonly Contestant[], lastRate: Map<string, number>): Promise<BenchRecord[]> {
+  const base = (c: Contestant, extra: Partial<BenchRecord>): BenchRecord => ({ ...notRun(wl, size, c), ...extra });
   const records = new Map<Contestant, BenchRecord>();
   const running: Running[] = [];
 
@@ -210,12 +215,12 @@ function rssRecords(o: Options, contestants: readonly Contestant[]): BenchRecord
   const out: BenchRecord[] = [];
   for (const c of contestants) {
     const t0 = now();
-    const steps = 3; // the peak is reached once Adam's moments exist (step 1)
+    const steps = 2; // the peak is reached once Adam's moments exist (step 1)
     const rec: BenchRecord = {
-      workload: 'memory', size: `MLP train ×${steps} + predict 1024`, system: c.system, backend: c.backend, metric: 'peak RSS', unit: 'MiB',
+      workload: 'memory', size: `MLP train ×${steps}, batch 128`, system: c.system, backend: c.backend, metric: 'peak RSS', unit: 'MiB',
       median: null, min: null, max: null, runs: 0, better: 'lower', ...(c.adapter ? { adapter: c.adapter, software: !!c.software } : {}),
     };
-    const p = spawnSync(process.execPath, [...process.execArgv, child, c.system, c.backend, String(steps)], { encoding: 'utf8', env: process.env, timeout: o.full ? 600_000 : 240_000 });
+    const p = spawnSync(process.execPath, [...loaderArgs(), child, c.system, c.backend, String(steps)], { encoding: 'utf8', env: process.env, timeout: o.full ? 600_000 : 240_000 });
     const line = (p.stdout ?? '').split('\n').find((l) => l.startsWith('RSS_RESULT '));
     try {
       if (!line) throw new Error(p.error?.message ?? `child exited ${p.status}: ${(p.stderr ?? '').trim().split('\n').pop() ?? ''}`);
@@ -232,15 +237,26 @@ function rssRecords(o: Options, contestants: readonly Contestant[]): BenchRecord
   return out;
 }
 
+/** tsx's loader flags from our own command line (--require/--import pairs), and nothing else (no -e/-p). */
+function loaderArgs(): string[] {
+  const out: string[] = [];
+  const a = process.execArgv;
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i] === '--require' || a[i] === '--import' || a[i] === '--loader') && a[i + 1] !== undefined) out.push(a[i]!, a[++i]!);
+    else if (/^--(require|import|loader)=/.test(a[i]!)) out.push(a[i]!);
+  }
+  return out;
+}
+
 function fmtMiB(b: number): string {
   return `${(b / 2 ** 20).toFixed(0)} MiB`;
 }
 
-function machine(contestants: readonly Contestant[], adapterPathName: string): string[] {
+function machine(contestants: readonly Contestant[], adapterPathName: string, load: number): string[] {
   const cpus = os.cpus();
   const adapters = [...new Set(contestants.filter((c) => c.adapter).map((c) => `${c.adapter}${c.software ? ' [software]' : ''}`))];
   return [
-    `CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} logical cores; ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM; ${os.platform()} ${os.release()}`,
+    `CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} logical cores; ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM; ${os.platform()} ${os.release()}; load average ${load.toFixed(1)} at start`,
     `Node ${process.version}; WebGPU adapter path: ${adapterPathName}${adapters.length ? ` → ${adapters.join('; ')}` : ''}`,
   ];
 }
@@ -258,6 +274,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const t0 = now();
+  const load = os.loadavg()[0]!;
+  const started = new Date();
   const adapterPathName = configureAdapterEnv(o.adapter);
   log(`nabla bench: ${o.full ? 'full' : 'quick'} suite (rounds ${o.rounds}, warm-up ${o.warmup}, ≥${o.minTime} s per timed run, per-call cap ${fmtSeconds(o.maxOp)})`);
 
@@ -280,11 +298,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const wl of WORKLOADS) {
     if (o.workloads && !o.workloads.has(wl.id)) continue;
     for (const size of wl.sizes) {
-      const here = ok.filter((c) => o.full || (c.kind === 'gpu' ? size.quickGpu : size.quick) || c.supports(wl.id));
-      if (!o.full && !size.quick && !size.quickGpu) {
+      const here = ok.filter((c) => o.full || (c.software ? size.quickSoftware : size.quick) || c.supports(wl.id));
+      if (!o.full && !size.quick && !size.quickSoftware) {
         // not in the quick suite: still say so for nabla rows that could not run anyway
-        const na = here.filter((c) => c.supports(wl.id));
-        for (const c of na) records.push({ workload: wl.id, size: size.label, system: c.system, backend: c.backend, metric: size.metric, unit: size.unit, median: null, min: null, max: null, runs: 0, better: size.better, note: c.supports(wl.id)! });
+        for (const c of here.filter((x) => x.supports(wl.id))) records.push(notRun(wl, size, c, c.supports(wl.id)!));
         notQuick.push(`${wl.id} ${size.label}`);
         continue;
       }
@@ -297,13 +314,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (!o.workloads || o.workloads.has('memory')) records.push(...rssRecords(o, ok));
   if (notQuick.length) notes.push(`Not in the quick suite (run with --full): ${notQuick.join('; ')}.`);
-  if (!o.full && ok.some((c) => c.kind === 'gpu')) notes.push('Quick suite: WebGPU rows run only the small sizes (software adapters are slow); --full runs all.');
+  if (!o.full && ok.some((c) => c.software)) notes.push('Quick suite: on a software WebGPU adapter only matmul 128/256, elementwise 1M and predict batch 1 run (they are slow); --full runs all.');
 
   addRatios(records);
   const speed = records.filter((r) => r.metric !== 'peak tensor memory' && r.metric !== 'peak RSS');
   const memory = records.filter((r) => r.metric === 'peak tensor memory' || r.metric === 'peak RSS');
   const elapsed = now() - t0;
-  const header = machine(ok, adapterPathName);
+  const header = machine(ok, adapterPathName, load);
   const softwareNote = ok.some((c) => c.software)
     ? ['"(software adapter)": WebGPU emulated on the CPU (SwiftShader / llvmpipe). Those rows test the WebGPU code path; they are not GPU performance.']
     : [];
@@ -316,7 +333,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (o.json) log(`wrote ${write(o.json, toJson(records))}`);
   if (o.md) {
     const md = [
-      `# nabla benchmarks (${o.full ? 'full' : 'quick'} suite)`, '', ...header.map((l) => `${l}  `), '',
+      '# Benchmarks', '',
+      `nabla and TensorFlow.js side by side: \`pnpm bench${argv.filter((a) => a !== '--').map((a) => ` ${a}`).join('')}\` ` +
+        `(${o.full ? 'full' : 'quick'} suite), ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
+        'How it is measured: [apps/bench/README.md](apps/bench/README.md).', '',
+      ...header.map((l) => `${l}  `), '',
       markdownTable(speed), '', ...(memory.length ? ['## Memory', '', markdownTable(memory), ''] : []),
       ...footer.map((l) => `- ${l}`), '',
     ].join('\n');

@@ -149,21 +149,24 @@ function xml(s: string): string {
  * where nabla is better, left and red where the peer is; software-adapter rows grey.
  */
 export function svgChart(records: readonly BenchRecord[], title = 'nabla vs TensorFlow.js: ratio per workload'): string {
-  const bars = records.filter((r) => r.system !== 'nabla' && r.ratio != null && Number.isFinite(r.ratio) && r.ratio > 0);
-  const labelW = 330;
+  const bars = records.filter((r) => r.system !== 'nabla' && r.ratio != null && Number.isFinite(r.ratio) && r.ratio > 0 && r.metric !== 'epoch time');
+  const label = (b: BenchRecord) => `${b.workload} ${b.size} vs tfjs ${b.backend}${b.software ? ' (software adapter)' : ''}`;
+  const labelW = Math.max(200, 12 + 6.2 * Math.max(0, ...bars.map((b) => label(b).length)));
+  const margin = 46; // room for a value printed left of the longest red bar
   const plotW = 480;
   const rowH = 18;
-  const top = 58;
-  const width = labelW + plotW + 70;
-  const height = top + Math.max(1, bars.length) * rowH + 40;
+  const top = 80;
+  const width = Math.max(640, labelW + margin + plotW + margin);
+  const height = top + Math.max(1, bars.length) * rowH + 20;
   const maxLog = Math.max(2, Math.ceil(Math.max(0, ...bars.map((b) => Math.abs(Math.log2(b.ratio!))))));
-  const cx = labelW + plotW / 2;
+  const cx = labelW + margin + plotW / 2;
   const px = (plotW / 2) / maxLog;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="18" font-size="14" font-weight="bold">${xml(title)}</text>`,
-    `<text x="10" y="36" fill="#555">${xml('ratio > 1: nabla better (throughput nabla÷peer; latency and memory peer÷nabla); log scale. Grey: software WebGPU adapter.')}</text>`,
+    `<text x="10" y="36" fill="#555">${xml('> 1: nabla better (throughput nabla÷peer; latency and memory peer÷nabla), log scale.')}</text>`,
+    `<text x="10" y="52" fill="#555">${xml('nabla cpu vs tfjs cpu and wasm; nabla webgpu vs tfjs webgpu. Grey: software WebGPU adapter, not GPU performance.')}</text>`,
   ];
   const step = maxLog > 8 ? 2 : 1;
   for (let e = -maxLog; e <= maxLog; e += step) {
@@ -178,8 +181,7 @@ export function svgChart(records: readonly BenchRecord[], title = 'nabla vs Tens
     const x0 = l >= 0 ? cx : cx + l * px;
     const w = Math.max(1, Math.abs(l) * px);
     const fill = b.software ? '#9e9e9e' : l >= 0 ? '#2e7d32' : '#c62828';
-    const label = `${b.workload} ${b.size} · ${b.ratioVs ?? 'nabla'} vs tfjs ${backendLabel(b)}`;
-    out.push(`<text x="${labelW - 6}" y="${y + rowH - 5}" text-anchor="end">${xml(label)}</text>`);
+    out.push(`<text x="${labelW - 6}" y="${y + rowH - 5}" text-anchor="end">${xml(label(b))}</text>`);
     out.push(`<rect x="${x0.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${fill}"/>`);
     const tx = l >= 0 ? x0 + w + 4 : x0 - 4;
     out.push(`<text x="${tx.toFixed(1)}" y="${y + rowH - 5}" text-anchor="${l >= 0 ? 'start' : 'end'}">${xml(fmtRatio(b))}</text>`);

@@ -1,7 +1,7 @@
 /**
  * Peak RSS of one system+backend, measured in a process of its own (RSS is per process,
  * so in-process figures would mix the systems). Loads only that system, trains the MLP
- * for a few steps and predicts one batch of 1024, then prints one line:
+ * (batch 128) for a few steps, then prints one line:
  *   RSS_RESULT {"baseRss":…, "loadedRss":…, "maxRss":…}   (bytes)
  * Usage (spawned by main.ts): tsx src/rss-child.ts <nabla|tfjs> <cpu|wasm|webgpu> <steps>
  */
@@ -43,10 +43,6 @@ try {
     sampled = Math.max(sampled, process.memoryUsage().rss);
   }
   await train.teardown();
-  const infer = await c.setup('predict', { batch: 1024 });
-  await infer.run();
-  sampled = Math.max(sampled, process.memoryUsage().rss);
-  await infer.teardown();
   const maxRss = peakRss(sampled);
   console.log(`RSS_RESULT ${JSON.stringify({ baseRss, loadedRss, maxRss })}`);
 } catch (e) {

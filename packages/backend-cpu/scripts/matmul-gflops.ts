@@ -1,22 +1,28 @@
-// Float32 matmul throughput of the CPU backend's kernel (square n x n x n, one thread).
-// Run from packages/backend-cpu: pnpm exec tsx scripts/matmul-gflops.ts [sizes...]
+// Float32 matmul throughput of the CPU backend's kernel (one thread).
+// Run from packages/backend-cpu: pnpm exec tsx scripts/matmul-gflops.ts [--reference] [n | MxKxN ...]
+// Default shapes: 256, 512, 1024 (square) and the MLP shapes 128x784x256, 128x256x128, 784x128x256.
 import type { TensorInfo } from '@nabla/tensor';
 import { createCpuBackend } from '../src/index.js';
 
-const { kernels } = createCpuBackend();
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const args = process.argv.slice(2);
+const kind = args.includes('--reference') ? 'reference' : 'fast';
+const { kernels } = createCpuBackend({ kernels: kind });
+const given = args.filter((s) => !s.startsWith('--')).map((s) => (s.includes('x') ? s.split('x').map(Number) : [+s, +s, +s]));
+const shapes = given.length ? given : [[256, 256, 256], [512, 512, 512], [1024, 1024, 1024], [128, 784, 256], [128, 256, 128], [784, 128, 256]];
 
-function square(n: number, seed: number): TensorInfo {
+function matrix(rows: number, cols: number, seed: number): TensorInfo {
   let s = seed;
-  const data = Float32Array.from({ length: n * n }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5);
-  return { buffer: data, dtype: 'float32', shape: [n, n], strides: [n, 1], offset: 0 };
+  const data = Float32Array.from({ length: rows * cols }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5);
+  return { buffer: data, dtype: 'float32', shape: [rows, cols], strides: [cols, 1], offset: 0 };
 }
 
-for (const n of sizes.length ? sizes : [256, 512, 1024]) {
-  const a = square(n, 1);
-  const b = square(n, 2);
-  const runs = n <= 256 ? 15 : n <= 512 ? 7 : 5;
-  for (let w = 0; w < 2; w++) kernels.matmul(a, b); // warm-up (JIT)
+console.log(`kernels: ${kind}`);
+for (const [m, k, n] of shapes as [number, number, number][]) {
+  const a = matrix(m, k, 1);
+  const b = matrix(k, n, 2);
+  const flop = 2 * m * n * k;
+  const runs = Math.max(5, Math.min(31, Math.round(2e9 / flop)));
+  for (let w = 0; w < 3; w++) kernels.matmul(a, b); // warm-up (JIT)
   const ms: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t = performance.now();
@@ -25,6 +31,6 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   }
   ms.sort((x, y) => x - y);
   const median = ms[runs >> 1]!;
-  const gflops = (2 * n ** 3) / (median * 1e6);
-  console.log(`${n}x${n}x${n}: median ${median.toFixed(1)} ms (min ${ms[0]!.toFixed(1)}, max ${ms[runs - 1]!.toFixed(1)}) over ${runs} runs = ${gflops.toFixed(2)} GFLOP/s`);
+  const gf = (t: number) => (flop / (t * 1e6)).toFixed(1);
+  console.log(`${m}x${k}x${n}: median ${median.toFixed(2)} ms = ${gf(median)} GFLOP/s (best ${gf(ms[0]!)}) over ${runs} runs`);
 }

@@ -2,13 +2,14 @@ import type { Backend, DType, Kernels, TypedArray } from '@nabla/tensor';
 import { binary, where } from './binary.js';
 import { cast } from './cast.js';
 import { concat, gather, pad, scatterAdd } from './combine.js';
-import { matmul } from './matmul.js';
+import { createMatmul, matmul } from './matmul.js';
 import { reduce } from './reduce.js';
 import { alloc } from './strided.js';
 import { unary } from './unary.js';
 import { windowsGrad } from './windows.js';
+import { createWasmGemm, type WasmGemm } from './wasm/gemm.js';
 
-const kernels: Kernels = { unary, binary, where, reduce, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
+const referenceKernels: Kernels = { unary, binary, where, reduce, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
 
 const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof Uint8Array> = {
   float32: Float32Array,
@@ -16,13 +17,23 @@ const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof U
   bool: Uint8Array,
 };
 
+export interface CpuBackendOptions {
+  /** 'fast' (default): matmul on a WebAssembly SIMD GEMM; 'reference': the JS kernels. */
+  readonly kernels?: 'reference' | 'fast';
+}
+
 /**
  * The CPU backend: buffers are plain TypedArrays (Float32Array, Int32Array, Uint8Array
  * for bool) that the garbage collector frees.
  *
+ * Kernels: 'fast' (the default) runs matmul on a WebAssembly SIMD GEMM (falling back to
+ * the JS kernel where WebAssembly SIMD is unavailable); 'reference' keeps the JS kernels.
+ *
  * @example await setBackend(createCpuBackend());
  */
-export function createCpuBackend(): Backend {
+export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
+  let engine: WasmGemm | null = options.kernels === 'reference' ? null : createWasmGemm();
+  const kernels: Kernels = engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(() => engine) };
   const readSync = (buffer: unknown, _dtype: DType, size: number): TypedArray => (buffer as TypedArray).slice(0, size);
   return {
     name: 'cpu',
@@ -38,6 +49,9 @@ export function createCpuBackend(): Backend {
     read: (buffer, dtype, size) => Promise.resolve(readSync(buffer, dtype, size)),
     release() {
       // the garbage collector frees TypedArrays
+    },
+    dispose() {
+      engine = null; // drops the wasm memory; matmul falls back to the JS kernel
     },
   };
 }

@@ -8,6 +8,8 @@ import { registerBackend } from '@nabla/tensor';
 import { createCpuBackend } from './backend.js';
 
 export { createCpuBackend };
+export type { CpuBackendOptions } from './backend.js';
+export { createWasmGemm, emitGemmModule, WasmGemm } from './wasm/gemm.js';
 export { gemm } from './matmul.js';
 export { erf, roundHalfEven } from './unary.js';
 export { toContiguous } from './strided.js';

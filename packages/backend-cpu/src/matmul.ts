@@ -1,4 +1,5 @@
 import type { TensorInfo } from '@nabla/tensor';
+import type { WasmGemm } from './wasm/gemm.js';
 
 /**
  * Float32 matrix product. The seam is `gemm` on row-major buffers (where a later
@@ -199,8 +200,8 @@ export function gemm(
   multiply(plan, m, n, k, { data: a, offset: 0, rs: lda, cs: 1 }, prepared, c, 0, ldc, scratchFor(plan, m, k));
 }
 
-/** Batched matmul kernel: a [...batch, M, K] x b [...batch, K, N] -> contiguous [...batch, M, N]. */
-export function matmul(a: TensorInfo, b: TensorInfo): Float32Array {
+/** The shape of a batched product and a walk over its batch (offsets of each A and B). */
+function batched(a: TensorInfo, b: TensorInfo) {
   const rank = a.shape.length;
   const m = a.shape[rank - 2]!;
   const k = a.shape[rank - 1]!;
@@ -208,33 +209,75 @@ export function matmul(a: TensorInfo, b: TensorInfo): Float32Array {
   const batchShape = a.shape.slice(0, rank - 2);
   let batch = 1;
   for (const d of batchShape) batch *= d;
+  const mats = (aOff: number, bOff: number): [Mat, Mat] => [
+    { data: a.buffer as Float32Array, offset: aOff, rs: a.strides[rank - 2]!, cs: a.strides[rank - 1]! },
+    { data: b.buffer as Float32Array, offset: bOff, rs: b.strides[rank - 2]!, cs: b.strides[rank - 1]! },
+  ];
+  /** Calls fn(t, A_t, B_t) for each batch entry t. */
+  const each = (fn: (t: number, am: Mat, bm: Mat) => void): void => {
+    const idx = new Array<number>(batchShape.length).fill(0);
+    let aOff = a.offset;
+    let bOff = b.offset;
+    for (let t = 0; t < batch; t++) {
+      const [am, bm] = mats(aOff, bOff);
+      fn(t, am, bm);
+      for (let d = batchShape.length - 1; d >= 0; d--) {
+        aOff += a.strides[d]!;
+        bOff += b.strides[d]!;
+        if (++idx[d]! < batchShape[d]!) break;
+        aOff -= a.strides[d]! * batchShape[d]!;
+        bOff -= b.strides[d]! * batchShape[d]!;
+        idx[d] = 0;
+      }
+    }
+  };
+  return { m, k, n, batch, each };
+}
+
+/** Batched matmul kernel: a [...batch, M, K] x b [...batch, K, N] -> contiguous [...batch, M, N]. */
+export function matmul(a: TensorInfo, b: TensorInfo): Float32Array {
+  const { m, k, n, batch, each } = batched(a, b);
   const out = new Float32Array(batch * m * n);
   if (out.length === 0 || k === 0) return out;
-  const ad = a.buffer as Float32Array;
-  const bd = b.buffer as Float32Array;
-  const [ars, acs] = [a.strides[rank - 2]!, a.strides[rank - 1]!];
-  const [brs, bcs] = [b.strides[rank - 2]!, b.strides[rank - 1]!];
   const plan = choosePlan(m, n);
   const scratch = scratchFor(plan, m, k);
-  const idx = new Array<number>(batchShape.length).fill(0);
-  let aOff = a.offset;
-  let bOff = b.offset;
   let preparedAt = -1;
   let prepared: PreparedB | null = null;
-  for (let t = 0; t < batch; t++) {
-    if (prepared === null || bOff !== preparedAt) {
-      prepared = prepareB(plan, k, n, { data: bd, offset: bOff, rs: brs, cs: bcs });
-      preparedAt = bOff;
+  each((t, am, bm) => {
+    if (prepared === null || bm.offset !== preparedAt) {
+      prepared = prepareB(plan, k, n, bm);
+      preparedAt = bm.offset;
     }
-    multiply(plan, m, n, k, { data: ad, offset: aOff, rs: ars, cs: acs }, prepared, out, t * m * n, n, scratch);
-    for (let d = batchShape.length - 1; d >= 0; d--) {
-      aOff += a.strides[d]!;
-      bOff += b.strides[d]!;
-      if (++idx[d]! < batchShape[d]!) break;
-      aOff -= a.strides[d]! * batchShape[d]!;
-      bOff -= b.strides[d]! * batchShape[d]!;
-      idx[d] = 0;
-    }
-  }
+    multiply(plan, m, n, k, am, prepared, out, t * m * n, n, scratch);
+  });
   return out;
+}
+
+/**
+ * The matmul kernel on a WebAssembly GEMM (`engine()` null: the JS kernel above). A and
+ * B are packed from their strided views straight into the wasm memory; a B repeated
+ * over the batch (stride 0) is packed once.
+ */
+export function createMatmul(engine: () => WasmGemm | null): (a: TensorInfo, b: TensorInfo) => Float32Array {
+  return (a, b) => {
+    const g = engine();
+    if (g === null) return matmul(a, b);
+    const { m, k, n, batch, each } = batched(a, b);
+    const out = new Float32Array(batch * m * n);
+    if (out.length === 0 || k === 0) return out;
+    // byte addresses are i32 in the kernel: products whose arena passes 2 GiB stay in JS
+    if (g.arenaBytes(m, n, k) > 2 ** 31) return matmul(a, b);
+    const { bPtr, aPtr, cPtr } = g.arena(m, n, k);
+    let packedAt = -1;
+    each((t, am, bm) => {
+      if (t === 0 || bm.offset !== packedAt) {
+        g.packB(k, n, bm, bPtr);
+        packedAt = bm.offset;
+      }
+      g.packA(m, k, am, aPtr);
+      const ldc = g.compute(m, n, k, aPtr, bPtr, cPtr);
+      g.copyOut(m, n, cPtr, ldc, out, t * m * n);
+    });
+    return out;
+  };
 }

@@ -16,6 +16,8 @@ export interface AdapterSummary {
   description: string;
   /** 'core' or 'compatibility'. */
   featureLevel: string;
+  /** A CPU implementation (SwiftShader, llvmpipe, lavapipe, WARP): correct, but slower than nabla's CPU backend. */
+  software: boolean;
 }
 
 /**

@@ -36,10 +36,29 @@ const LIMITS = [
   'maxStorageBuffersPerShaderStage', 'maxUniformBufferBindingSize',
 ] as const;
 
-function summarize(adapter: GPUAdapter): AdapterSummary {
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
+
+/** What an adapter is, without creating a device. */
+export function summarize(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info;
   const level = (adapter as { featureLevel?: string }).featureLevel ?? (adapter.features.has('core-features-and-limits') ? 'core' : 'compatibility');
-  return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, featureLevel: level };
+  const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const software = fallback || SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, featureLevel: level, software };
+}
+
+/**
+ * The adapter createWebGPUBackend() would use, or null when there is none (never throws).
+ * Lets an app prefer the CPU backend over a software adapter.
+ */
+export async function describeAdapter(opts: Pick<WebGPUBackendOptions, 'gpu' | 'adapterOptions'> = {}): Promise<AdapterSummary | null> {
+  try {
+    const gpu = opts.gpu ?? (typeof navigator !== 'undefined' ? (navigator as { gpu?: GPU }).gpu : undefined);
+    const adapter = gpu ? await gpu.requestAdapter(opts.adapterOptions) : null;
+    return adapter ? summarize(adapter) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -152,7 +152,6 @@ function source(op: ReduceOp, inType: WType, outType: WType, mode: 'thread' | 'r
   lines.push('  let r1 = min(pm(1u), r0 + pm(5u));');
   lines.push(addressOf('ob', 'o', 2, P_OUTER_SHAPE, P_OUTER_STRIDES, outerRank1));
   lines.push('  let base = pm(4u) + ob;');
-  const t = lines.length;
   if (arg) {
     lines.push(`  var ba: ${acc} = in0[base];`);
     lines.push('  var bi = 0xffffffffu;');
@@ -171,7 +170,6 @@ function source(op: ReduceOp, inType: WType, outType: WType, mode: 'thread' | 'r
     lines.push('  }');
     lines.push('  sv[lid.x] = ba;');
   }
-  void t;
   lines.push('  workgroupBarrier();');
   lines.push(`  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {`);
   lines.push('    if (lid.x < s) {');

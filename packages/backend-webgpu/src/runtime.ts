@@ -114,7 +114,7 @@ export class Runtime {
   /** The op being recorded (for error messages). */
   op = '';
   /** Counters for tests and benchmarks. */
-  readonly stats = { dispatches: 0, submits: 0, buffersCreated: 0, pipelines: 0, bindGroupHits: 0 };
+  readonly stats = { dispatches: 0, submits: 0, buffersCreated: 0, buffersDestroyed: 0, pipelines: 0, bindGroupHits: 0 };
 
   constructor(readonly device: GPUDevice, private readonly opts: RuntimeOptions) {
     const l = device.limits;
@@ -202,17 +202,9 @@ export class Runtime {
     }
     let cap = sizeClass(need);
     if (cap > this.limits.maxBuffer) cap = need;
-    const entry = (forWrite ? undefined : take(this.dirty, cap)) ?? take(this.clean, cap) ?? this.create(cap);
-    if (this.isPooled(entry)) this.pooledBytes -= entry.cap;
-    return { entry, bytes: need, released: false };
-  }
-
-  private pooledSet = new WeakSet<PoolEntry>();
-
-  private isPooled(e: PoolEntry): boolean {
-    if (!this.pooledSet.has(e)) return false;
-    this.pooledSet.delete(e);
-    return true;
+    const pooled = (forWrite ? undefined : take(this.dirty, cap)) ?? take(this.clean, cap);
+    if (pooled) this.pooledBytes -= pooled.cap;
+    return { entry: pooled ?? this.create(cap), bytes: need, released: false };
   }
 
   private create(cap: number): PoolEntry {
@@ -231,7 +223,6 @@ export class Runtime {
     let list = this.dirty.get(e.cap);
     if (!list) this.dirty.set(e.cap, (list = []));
     list.push(e);
-    this.pooledSet.add(e);
     this.pooledBytes += e.cap;
     if (this.pooledBytes > this.poolLimit) this.trim();
   }
@@ -241,10 +232,10 @@ export class Runtime {
     for (const [cap, list] of this.clean) {
       while (list.length > 0 && this.pooledBytes > this.poolLimit / 2) {
         const e = list.pop()!;
-        this.pooledSet.delete(e);
         this.pooledBytes -= cap;
         this.all.delete(e);
         e.buffer.destroy();
+        this.stats.buffersDestroyed++;
       }
     }
     this.bindGroups.clear();

@@ -82,6 +82,23 @@ describe('parity with the CPU backend', () => {
     }
   });
 
+  it('casts are exact (float -> int32 truncates and wraps like an Int32Array store)', async () => {
+    const f = [...sweep(2000, -1e10, 1e10, 71), ...sweep(1000, -100, 100, 72), ...SPECIALS, 2147483647, -2147483648, 4294967296, 3e9, -3e9];
+    const i = Int32Array.from([...sweep(2000, -2147483648, 2147483647, 73), 16777217, -16777217, 2147483647, -2147483648, 0]);
+    const cases: [string, () => Tensor][] = [
+      ['float32 -> int32', () => nb.cast(tensor(f), 'int32')],
+      ['float32 -> bool', () => nb.cast(tensor(f), 'bool')],
+      ['int32 -> float32', () => nb.cast(tensor(i), 'float32')],
+      ['int32 -> bool', () => nb.cast(tensor(i), 'bool')],
+      ['bool -> float32', () => nb.cast(nb.greater(tensor(f), 0), 'float32')],
+    ];
+    for (const [name, make] of cases) {
+      const r = await onBoth(pair, make);
+      expect(Array.from(r.gpu), name).toEqual(Array.from(r.cpu));
+    }
+    observed.push('casts: exact');
+  });
+
   it('pow', async () => {
     const a = [...logSweep(3000, 1e-3, 1e3, 23), ...SPECIALS.flatMap((x) => SPECIALS.map(() => x)), ...sweep(200, -4, 4, 27).map(Math.round)];
     const b = [...sweep(3000, -8, 8, 24), ...SPECIALS.flatMap(() => SPECIALS), ...sweep(200, -9, 9, 28).map(Math.round)];

@@ -37,3 +37,23 @@ export { Dropout, type DropoutArgs } from './layers/dropout.js';
 export {
   BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs,
 } from './layers/normalization.js';
+export {
+  BaseConv, Conv1D, Conv2D, type ConvArgs, type DataFormat,
+} from './layers/convolutional.js';
+export {
+  AveragePooling1D, AveragePooling2D, BaseGlobalPooling, BasePooling, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+  GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs,
+} from './layers/pooling.js';
+export {
+  Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs,
+} from './layers/reshaping.js';
+export {
+  BaseRNN, GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCallOptions, type RNNResult, type SimpleRNNArgs,
+} from './layers/recurrent.js';
+export { Embedding, type EmbeddingArgs } from './layers/embedding.js';
+export {
+  Permute, RepeatVector, SpatialDropout1D, type PermuteArgs, type RepeatVectorArgs, type SpatialDropout1DArgs,
+} from './layers/sequence.js';
+export {
+  Bidirectional, TimeDistributed, Wrapper, type BidirectionalArgs, type LayerOrConfig, type MergeMode, type TimeDistributedArgs,
+} from './layers/wrappers.js';

@@ -1,8 +1,8 @@
 import type { SizeSpec, WorkloadDef } from './types.js';
 
-function size(label: string, n: number, quick: boolean, quickGpu: boolean): SizeSpec<'elementwise'> {
+function size(label: string, n: number, quick: boolean, quickSoftware: boolean): SizeSpec<'elementwise'> {
   // Effective bandwidth: what a fused kernel must move, x, w, b read and y written (4 × 4 bytes per element).
-  return { label, params: { n }, quick, quickGpu, metric: 'bandwidth', unit: 'GB/s', better: 'higher', kind: 'throughput', work: 16 * n, scale: 1e9 };
+  return { label, params: { n }, quick, quickSoftware, metric: 'bandwidth', unit: 'GB/s', better: 'higher', kind: 'throughput', work: 16 * n, scale: 1e9 };
 }
 
 /** y = relu(x * w + b) on n float32 elements (x, w, b all of length n). */

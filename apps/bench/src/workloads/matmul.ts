@@ -1,8 +1,8 @@
 import type { MatmulParams, SizeSpec, WorkloadDef } from './types.js';
 
-function size(label: string, m: number, k: number, n: number, quick: boolean, quickGpu: boolean): SizeSpec<'matmul'> {
+function size(label: string, m: number, k: number, n: number, quick: boolean, quickSoftware: boolean): SizeSpec<'matmul'> {
   const params: MatmulParams = { m, k, n };
-  return { label, params, quick, quickGpu, metric: 'throughput', unit: 'GFLOP/s', better: 'higher', kind: 'throughput', work: 2 * m * k * n, scale: 1e9 };
+  return { label, params, quick, quickSoftware, metric: 'throughput', unit: 'GFLOP/s', better: 'higher', kind: 'throughput', work: 2 * m * k * n, scale: 1e9 };
 }
 
 /** C = A·B, float32, square and one tall-skinny case (a batch of activations times a narrow weight). */

@@ -24,10 +24,10 @@ export interface ParamsOf {
 export interface SizeSpec<W extends WorkloadId = WorkloadId> {
   label: string;
   params: ParamsOf[W];
-  /** Part of the quick suite (`pnpm bench`) on CPU contestants. */
+  /** Part of the quick suite (`pnpm bench`) on the CPU and on hardware WebGPU adapters. */
   quick: boolean;
-  /** Part of the quick suite on WebGPU contestants (software adapters are slow). */
-  quickGpu: boolean;
+  /** Part of the quick suite on software WebGPU adapters (SwiftShader, llvmpipe: slow). */
+  quickSoftware: boolean;
   metric: string;
   unit: string;
   better: Better;
