@@ -70,7 +70,7 @@ case "$cmd" in
     setup
     build
     step "start"
-    pnpm --filter @nabla/examples start
+    pnpm --filter @nabla/examples start -- "$@"
     ;;
   bench)
     setup

@@ -5,7 +5,7 @@
  * WEBGPU_BACKEND=gles (or --adapter gles): Dawn's OpenGL ES backend on Mesa llvmpipe
  * (compatibility feature level), about 5× faster than SwiftShader here. Both are software.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -18,8 +18,23 @@ export function configureAdapterEnv(path?: string): AdapterPath {
   const p = (path ?? process.env.WEBGPU_BACKEND ?? 'vulkan').toLowerCase();
   if (p !== 'vulkan' && p !== 'gles') throw new Error(`unknown WebGPU adapter path '${p}' (use vulkan or gles)`);
   process.env.WEBGPU_BACKEND = p;
+  // No system Vulkan driver at all: go straight to SwiftShader (what both backends would
+  // fall back to anyway) rather than let Dawn print vkCreateInstance errors first.
+  if (p === 'vulkan' && !process.env.VK_ICD_FILENAMES && !hasSystemVulkanDriver() && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   if (p === 'gles') process.env.EGL_PLATFORM ??= 'surfaceless';
   return p;
+}
+
+/** Whether the Vulkan loader's standard manifest folders list any driver (ICD). */
+function hasSystemVulkanDriver(): boolean {
+  const dirs = ['/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/etc/vulkan/icd.d'];
+  return dirs.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function adapterPath(): AdapterPath {

@@ -11,6 +11,8 @@ import { chooseBackend } from './backend.js';
 import { courseMlp, trainAndReport } from './course-mlp.js';
 
 const { values } = parseArgs({
+  // `pnpm start -- --epochs 1` hands the script a literal '--' first
+  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
   options: {
     epochs: { type: 'string', default: '3' },
     'batch-size': { type: 'string', default: '128' },
