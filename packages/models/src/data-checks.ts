@@ -1,5 +1,6 @@
 import type { LayerShape } from '@nabla/layers';
 import { abs, max, min, tidy, type Tensor } from '@nabla/tensor';
+import { onOwnBackend } from './host-data.js';
 
 const fmt = (s: readonly (number | null)[]): string => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
 
@@ -32,7 +33,7 @@ export async function checkTargets(op: string, y: Tensor, outputShape: LayerShap
       );
     }
     if (y.size > 0 && typeof classes === 'number') {
-      const [lo, hi] = await Promise.all(tidy(() => [min(y), max(y)]).map(async (t) => {
+      const [lo, hi] = await Promise.all(onOwnBackend(y, () => tidy(() => [min(y), max(y)])).map(async (t) => {
         const v = (await t.data())[0]!;
         t.dispose();
         return v;
@@ -57,7 +58,7 @@ export async function checkTargets(op: string, y: Tensor, outputShape: LayerShap
 /** Rejects data containing NaN or ±Infinity (one reduction and one read). */
 export async function checkFinite(op: string, what: string, t: Tensor): Promise<void> {
   if (t.dtype !== 'float32' || t.size === 0) return;
-  const m = tidy(() => max(abs(t)));
+  const m = onOwnBackend(t, () => tidy(() => max(abs(t))));
   const v = (await m.data())[0]!;
   m.dispose();
   if (!Number.isFinite(v)) throw new RangeError(`${op}: ${what} contains NaN or infinite values`);

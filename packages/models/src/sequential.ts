@@ -3,11 +3,12 @@ import { Input, Layer, type LayerShape } from '@nabla/layers';
 import { getLoss, lossName, type LossFn } from '@nabla/losses';
 import { getMetric, type Metric } from '@nabla/metrics';
 import { getOptimizer, type Optimizer } from '@nabla/optimizers';
-import { add, concat, Random, slice, tensor, tidy, gather, type Tensor } from '@nabla/tensor';
+import { add, concat, Random, slice, tidy, type Tensor } from '@nabla/tensor';
 import { CallbackList, type Callback, type CallbackHooks, type Logs, type TrainingModel } from './callbacks/callback.js';
 import { History } from './callbacks/history.js';
 import { formatLogs, ProgressBar } from './callbacks/progress.js';
 import { checkFinite, checkInputShape, checkTargets, checkTensorArg } from './data-checks.js';
+import { batchOf, onOwnBackend } from './host-data.js';
 import { formatSummary, type SummaryRow } from './summary.js';
 
 export interface CompileArgs {
@@ -302,9 +303,9 @@ export class Sequential implements TrainingModel {
         const n = x.shape[0]!;
         const cut = Math.floor(n * (1 - split));
         if (cut === 0 || cut === n) throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set`);
-        xt = slice(x, [0], [cut]);
-        yt = slice(y, [0], [cut]);
-        val = [slice(x, [cut]), slice(y, [cut])];
+        xt = onOwnBackend(x, () => slice(x, [0], [cut]));
+        yt = onOwnBackend(y, () => slice(y, [0], [cut]));
+        val = [onOwnBackend(x, () => slice(x, [cut])), onOwnBackend(y, () => slice(y, [cut]))];
         owned.push(xt, yt, val[0], val[1]);
       }
       await this.checkData('fit', xt, yt);
@@ -333,7 +334,8 @@ export class Sequential implements TrainingModel {
           const start = step * batchSize;
           const size = Math.min(batchSize, n - start);
           await list.batchBegin(step, { batch: step, size });
-          const [xb, yb] = takeBatch(xt, yt, order, start, size);
+          const xb = batchOf(xt, order, start, size);
+          const yb = batchOf(yt, order, start, size);
           const lossT = this.trainStep(xb, yb, metrics);
           xb.dispose();
           yb.dispose();
@@ -369,13 +371,15 @@ export class Sequential implements TrainingModel {
       let lossSum = 0;
       for (let start = 0; start < n; start += batchSize) {
         const size = Math.min(batchSize, n - start);
+        const xb = batchOf(x, null, start, size);
+        const yb = batchOf(y, null, start, size);
         const lossT = tidy(() => {
-          const xb = slice(x, [start], [size]);
-          const yb = slice(y, [start], [size]);
           const pred = this.call(xb, { training: false });
           for (const m of metrics) m.update(yb, pred);
           return c.loss(yb, pred);
         });
+        xb.dispose();
+        yb.dispose();
         lossSum += (await lossT.data())[0]! * size;
         lossT.dispose();
       }
@@ -406,20 +410,28 @@ export class Sequential implements TrainingModel {
     const first = this.layers[0];
     checkInputShape('predict', x, this.inputShape, first ? `layer '${first.name}'` : 'no layers');
     const n = x.shape[0]!;
-    if (n <= batchSize) return this.call(x, { training: false });
-    return tidy(() => {
-      const parts: Tensor[] = [];
+    const parts: Tensor[] = [];
+    try {
       for (let start = 0; start < n; start += batchSize) {
-        parts.push(this.call(slice(x, [start], [Math.min(batchSize, n - start)]), { training: false }));
+        const xb = batchOf(x, null, start, Math.min(batchSize, n - start));
+        parts.push(this.call(xb, { training: false }));
+        xb.dispose();
       }
-      return concat(parts, 0);
-    });
+      return parts.length === 1 ? parts.pop()! : concat(parts, 0);
+    } finally {
+      for (const p of parts) p.dispose();
+    }
   }
 
   /** Inference on one batch. */
   predictOnBatch(x: Tensor): Tensor {
     checkTensorArg('predictOnBatch', 'x', x);
-    return this.call(x, { training: false });
+    const xb = batchOf(x, null, 0, x.shape[0]!);
+    try {
+      return this.call(xb, { training: false });
+    } finally {
+      xb.dispose();
+    }
   }
 
   /** One gradient step on one batch; returns that batch's `{ loss, metrics... }` (metrics reset first, as Keras). */
@@ -427,7 +439,10 @@ export class Sequential implements TrainingModel {
     await this.checkData('trainOnBatch', x, y);
     const metrics = this.metricsFor(y);
     for (const m of metrics) m.reset();
-    const lossT = this.trainStep(x, y, metrics);
+    const [xb, yb] = [batchOf(x, null, 0, x.shape[0]!), batchOf(y, null, 0, y.shape[0]!)];
+    const lossT = this.trainStep(xb, yb, metrics);
+    xb.dispose();
+    yb.dispose();
     const loss = (await lossT.data())[0]!;
     lossT.dispose();
     return this.logsOf(loss, metrics);
@@ -492,15 +507,3 @@ export function permutation(n: number, rng: Random): Int32Array {
   }
   return p;
 }
-
-/** The batch [start, start+size) of the (optionally permuted) samples: a view when in order, a gather otherwise. */
-function takeBatch(x: Tensor, y: Tensor, order: Int32Array | null, start: number, size: number): [Tensor, Tensor] {
-  if (!order) return [slice(x, [start], [size]), slice(y, [start], [size])];
-  const idx = tensor(order.slice(start, start + size), [size], 'int32');
-  try {
-    return [gather(x, idx, 0), gather(y, idx, 0)];
-  } finally {
-    idx.dispose();
-  }
-}
-

@@ -83,6 +83,19 @@ class Engine {
     throw new Error("no backend is active: import '@nabla/backend-cpu' (or another backend) and call setBackend()");
   }
 
+  /** Runs `fn` synchronously with `backend` active, then restores the previous backend. */
+  withBackend<T>(backend: Backend, fn: () => T): T {
+    const prev = this.active;
+    this.active = backend;
+    try {
+      const r = fn();
+      if (r instanceof Promise) throw new Error('withBackend: the function must be synchronous');
+      return r;
+    } finally {
+      this.active = prev;
+    }
+  }
+
   /** Disposes a backend instance; the next setBackend(name) creates a fresh one. */
   removeBackend(name: string): void {
     const b = this.instances.get(name);
@@ -152,6 +165,14 @@ export function setBackend(nameOrBackend: string | Backend): Promise<Backend> {
 /** The active backend. */
 export function getBackend(): Backend {
   return engine.backend;
+}
+
+/**
+ * Runs `fn` synchronously on another backend, e.g. to slice data that lives on the CPU while
+ * WebGPU is active. @example const batch = withBackend(x.storage.backend, () => slice(x, [0], [128]));
+ */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  return engine.withBackend(backend, fn);
 }
 
 /** Live tensors, buffers and bytes. */

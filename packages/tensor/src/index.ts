@@ -13,7 +13,7 @@ export type {
 } from './backend.js';
 export { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from './backend.js';
 export type { ApplyHook, MemoryInfo } from './engine.js';
-export { engine, getBackend, keep, memory, registerBackend, setBackend, tidy } from './engine.js';
+export { engine, getBackend, keep, memory, registerBackend, setBackend, tidy, withBackend } from './engine.js';
 export { Random } from './random.js';
 export { Storage, Tensor, tensorFromBuffer, viewOf, type NestedArray } from './tensor.js';
 export { formatTensor } from './format.js';
