@@ -1,4 +1,5 @@
 import { sizeOf, type BinaryOp, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
+import { binaryLoop } from './specialize.js';
 import { alloc, broadcastScalar, toContiguous } from './strided.js';
 
 type Fn = (a: number, b: number) => number;
@@ -76,15 +77,11 @@ export function binary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DTy
   if (sa !== undefined && sb !== undefined) {
     out.fill(f(sa, sb));
   } else if (sb !== undefined) {
-    const x = toContiguous(a);
-    for (let i = 0; i < n; i++) out[i] = f(x[i]!, sb);
+    binaryLoop(f)(toContiguous(a), out, out, n, 0, sb, 1);
   } else if (sa !== undefined) {
-    const y = toContiguous(b);
-    for (let i = 0; i < n; i++) out[i] = f(sa, y[i]!);
+    binaryLoop(f)(out, toContiguous(b), out, n, sa, 0, 2);
   } else {
-    const x = toContiguous(a);
-    const y = toContiguous(b);
-    for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!);
+    binaryLoop(f)(toContiguous(a), toContiguous(b), out, n, 0, 0, 0);
   }
   return out;
 }

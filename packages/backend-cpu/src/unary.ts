@@ -1,4 +1,5 @@
 import type { DType, TensorInfo, TypedArray, UnaryOp } from '@nabla/tensor';
+import { unaryLoop } from './specialize.js';
 import { alloc, toContiguous } from './strided.js';
 
 type Fn = (x: number) => number;
@@ -122,7 +123,6 @@ export function unary(x: TensorInfo, op: UnaryOp, outDtype: DType): TypedArray {
   const src = toContiguous(x);
   const n = src.length;
   const out = alloc(outDtype, n);
-  const f = (x.dtype === 'int32' ? INT : FLOAT)[op];
-  for (let i = 0; i < n; i++) out[i] = f(src[i]!);
+  unaryLoop((x.dtype === 'int32' ? INT : FLOAT)[op])(src, out, n);
   return out;
 }

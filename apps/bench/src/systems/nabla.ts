@@ -7,7 +7,7 @@ import { uniform, oneHotLabels } from '../data.js';
 import { describeAdapter, probeAdapter, type AdapterDescription } from '../gpu.js';
 import { CLASSES, MLP_UNITS } from '../workloads/index.js';
 import type { ParamsOf, WorkloadId } from '../workloads/types.js';
-import { createMlp } from './nabla-mlp.js';
+import { cnn, loadTraining, lstm, missingLayer, mlp, type NablaTraining } from './nabla-models.js';
 import { unavailableContestant, type BackendName, type Case, type Contestant, type LoadedSystem } from './types.js';
 
 type T = typeof import('@nabla/tensor');
@@ -38,6 +38,9 @@ export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<Loade
     notes.push(`nabla: @nabla/autograd unavailable (${firstLine(e)}): no training workloads`);
   }
 
+  const training = await loadTraining();
+  if (typeof training === 'string') notes.push(`nabla: ${training}: no training workloads`);
+  else notes.push('nabla models: @nabla/layers + @nabla/models Sequential, Adam, categorical crossentropy, trainOnBatch (as the tfjs-layers contestant)');
   const liveBytes = () => t.memory().numBytes;
   const peakBytes = async (fn: () => Promise<void>) => {
     let peak = liveBytes();
@@ -58,13 +61,15 @@ export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<Loade
       await t.setBackend(backend);
     },
     supports(w) {
-      if (w === 'cnn-train' || w === 'lstm-train') return `n/a (${w === 'cnn-train' ? 'Conv2D/MaxPool' : 'LSTM'} layer not implemented in nabla yet)`;
-      if (w === 'mlp-train' && !ad) return 'n/a (@nabla/autograd unavailable)';
+      if (w === 'mlp-train' || w === 'cnn-train' || w === 'lstm-train' || w === 'predict') {
+        if (typeof training === 'string') return `n/a (${training})`;
+        return missingLayer(training, w);
+      }
       return null;
     },
     async setup(w, p) {
       await t.setBackend(backend);
-      return setupCase(t, ad, w, p);
+      return setupCase(t, typeof training === 'string' ? null : training, w, p);
     },
     liveBytes,
     peakBytes,
@@ -89,16 +94,7 @@ export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<Loade
     }
   }
   if (wanted.has('wasm')) contestants.push(unavailableContestant('nabla', 'wasm', 'nabla has no wasm backend'));
-  if (ad && contestants.some((c) => !c.unavailable)) notes.push(createMlpProbe(t, ad));
   return { name: 'nabla', contestants, notes };
-}
-
-/** The note describing how the nabla MLP is built (from the builder itself). */
-function createMlpProbe(t: T, ad: A): string {
-  const mlp = createMlp(t, ad);
-  const how = mlp.how;
-  mlp.dispose();
-  return how;
 }
 
 /** The adapter nabla's WebGPU backend reports, or, failing that, the one Dawn picks with the same settings. */
@@ -113,7 +109,7 @@ async function adapterOf(backend: Backend): Promise<AdapterDescription> {
   return { ...probed, text: `${probed.text} [probed]` };
 }
 
-function setupCase<W extends WorkloadId>(t: T, ad: A | null, w: W, p: ParamsOf[W]): Case {
+function setupCase<W extends WorkloadId>(t: T, n: NablaTraining | null, w: W, p: ParamsOf[W]): Case {
   const ts: Tensor[] = [];
   const input = (data: Float32Array, shape: number[]) => {
     const x = t.tensor(data, shape);
@@ -151,13 +147,17 @@ function setupCase<W extends WorkloadId>(t: T, ad: A | null, w: W, p: ParamsOf[W
       const f = input(uniform(c.kh * c.kw * c.c * c.out, 2, -0.1, 0.1), [c.kh, c.kw, c.c, c.out]);
       return { run: () => read(t.conv2d(x, f, { strides: 1, padding: 'same' })), teardown: free() };
     }
-    case 'predict': case 'mlp-train': {
+    case 'predict': case 'mlp-train': case 'cnn-train': case 'lstm-train': {
+      if (!n) throw new Error('@nabla/models unavailable');
       const { batch } = p as ParamsOf['predict'];
-      const x = input(uniform(batch * MLP_UNITS[0], 1, 0, 1), [batch, MLP_UNITS[0]]);
+      const shape = w === 'cnn-train' ? [batch, 28, 28, 1] : w === 'lstm-train' ? [batch, 28, 28] : [batch, MLP_UNITS[0]];
+      const x = input(uniform(batch * MLP_UNITS[0], 1, 0, 1), shape);
       const y = input(oneHotLabels(batch, CLASSES, 2), [batch, CLASSES]);
-      const mlp = createMlp(t, ad);
-      const run = w === 'predict' ? () => read(mlp.predict(x)) : () => read(mlp.trainStep(x, y));
-      return { run, teardown: free(mlp) };
+      const model = w === 'cnn-train' ? cnn(n) : w === 'lstm-train' ? lstm(n) : mlp(t, n);
+      const run = w === 'predict'
+        ? () => read(model.predict(x, { batchSize: batch }))
+        : async () => { await model.trainOnBatch(x, y); };
+      return { run, teardown: free(model) };
     }
   }
   throw new Error(`nabla: ${String(w)} is not implemented`);
