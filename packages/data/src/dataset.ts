@@ -15,16 +15,7 @@ export function imagesToTensors(images: Uint8Array, labels: Uint8Array, count: n
 
 /** A seeded permutation of 0..n-1 (Fisher-Yates). */
 export function shuffledIndices(n: number, seed: number): Int32Array {
-  const rng = new Random(seed);
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
+  return new Random(seed).permutation(n);
 }
 
 /**

@@ -2,7 +2,7 @@
  * @nabla/models: Keras-style models. `Sequential` stacks layers and trains them with
  * compile / fit / evaluate / predict; callbacks hook into training; models save to disk.
  */
-export { Sequential, permutation, type CompileArgs, type EvaluateArgs, type FitArgs } from './sequential.js';
+export { Sequential, type CompileArgs, type EvaluateArgs, type FitArgs } from './sequential.js';
 export { loadModel, modelFromArtifacts, modelToArtifacts, saveModel, type ModelArtifacts } from './save.js';
 export { formatSummary, type SummaryRow } from './summary.js';
 export { Callback, CallbackList, type CallbackHooks, type Logs, type TrainingModel, type TrainParams } from './callbacks/callback.js';

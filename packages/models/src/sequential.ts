@@ -326,7 +326,7 @@ export class Sequential implements TrainingModel {
       for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
         await list.epochBegin(epoch);
         for (const m of metrics) m.reset();
-        const order = args.shuffle === false ? null : permutation(n, rng);
+        const order = args.shuffle === false ? null : rng.permutation(n);
         let lossSum = 0;
         let seen = 0;
         let logs: Logs = {};
@@ -493,17 +493,4 @@ function safeLossName(loss: string | LossFn): string {
 function sorted(logs: Logs): Logs {
   const keys = Object.keys(logs).sort((a, b) => Number(a.startsWith('val_')) - Number(b.startsWith('val_')) || a.localeCompare(b));
   return Object.fromEntries(keys.map((k) => [k, logs[k]!]));
-}
-
-/** A seeded Fisher-Yates shuffle of 0..n-1. */
-export function permutation(n: number, rng: Random): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
 }

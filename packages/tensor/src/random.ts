@@ -19,6 +19,18 @@ export class Random {
   uniform(): number {
     return (this.nextU32() >>> 8) / 16777216;
   }
+  /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.uniform() * (i + 1));
+      const t = p[i]!;
+      p[i] = p[j]!;
+      p[j] = t;
+    }
+    return p;
+  }
   /** Standard normal by Box-Muller (one value per call; the pair's twin is discarded for simplicity). */
   normal(): number {
     const u = 1 - this.uniform(); // (0, 1]: log(u) is finite

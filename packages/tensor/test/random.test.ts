@@ -41,3 +41,12 @@ describe('Random', () => {
     expect(Math.abs(s2 / n - 1)).toBeLessThan(0.02);
   });
 });
+
+describe('Random.permutation', () => {
+  it('is a seeded permutation of 0..n-1', () => {
+    const p = new Random(5).permutation(50);
+    expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(Array.from(new Random(5).permutation(50))).toEqual(Array.from(p));
+    expect(Array.from(new Random(6).permutation(50))).not.toEqual(Array.from(p));
+  });
+});
