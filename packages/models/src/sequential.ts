@@ -283,7 +283,7 @@ export class Sequential implements TrainingModel {
    * prints a progress bar (verbose 1) and returns the History of per-epoch logs.
    */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const c = this.requireCompiled('fit');
+    this.requireCompiled('fit');
     const batchSize = args.batchSize ?? 32;
     const epochs = args.epochs ?? 1;
     const verbose = args.verbose ?? 1;
