@@ -178,7 +178,7 @@ function invertPerm(perm: readonly number[]): number[] {
 
 /** Every primitive `apply` records that is neither elementwise nor a reduction. */
 type StructuralPrim =
-  | 'where' | 'matmul' | 'cast' | 'concat' | 'pad' | 'slice' | 'gather' | 'scatterAdd'
+  | 'where' | 'softmax' | 'matmul' | 'cast' | 'concat' | 'pad' | 'slice' | 'gather' | 'scatterAdd'
   | 'windows' | 'windowsGrad' | 'reshape' | 'transpose' | 'broadcastTo';
 
 /** The primitives recorded by `apply`, i.e. the keys of RULES. */
@@ -200,6 +200,14 @@ export const RULES: {
     saveInputs: [0],
     saveOutput: false,
     grad: (dy, [cond], _y, _a, n) => [null, n[1] ? where(cond!, dy, 0) : null, n[2] ? where(cond!, 0, dy) : null],
+  },
+  // over the last axis: softmax dx = y·(dy − Σ dy·y); log-softmax dx = dy − exp(y)·Σ dy
+  softmax: {
+    saveInputs: [],
+    saveOutput: true,
+    grad: (dy, _x, y, { log }) => [
+      log ? sub(dy, mul(exp(y!), sum(dy, -1, true))) : mul(y!, sub(dy, sum(mul(dy, y!), -1, true))),
+    ],
   },
   // inputs already share their batch shape (broadcastTo's rule sums broadcast batches)
   matmul: {

@@ -6,10 +6,11 @@ import { createMatmul, matmul } from './matmul.js';
 import { reduce } from './reduce.js';
 import { alloc } from './strided.js';
 import { unary } from './unary.js';
+import { softmax } from './softmax.js';
 import { windowsGrad } from './windows.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm.js';
 
-const referenceKernels: Kernels = { unary, binary, where, reduce, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
+const referenceKernels: Kernels = { unary, binary, where, reduce, softmax, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
 
 const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof Uint8Array> = {
   float32: Float32Array,

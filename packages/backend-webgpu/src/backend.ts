@@ -4,6 +4,7 @@ import { cast } from './cast.js';
 import { concat, gather, pad, scatterAdd } from './combine.js';
 import { matmul } from './matmul.js';
 import { reduce } from './reduce.js';
+import { softmax } from './softmax.js';
 import { Runtime, type GBuf, type RuntimeOptions } from './runtime.js';
 import { unary } from './unary.js';
 import { windowsGrad } from './windows.js';
@@ -39,6 +40,7 @@ export class WebGPUBackend implements Backend {
       binary: (a, b, op, outDtype) => g(op, () => binary(rt, a, b, op, outDtype)),
       where: (cond, a, b) => g('where', () => where(rt, cond, a, b)),
       reduce: (x, op, axes, outDtype) => g(op, () => reduce(rt, x, op, axes, outDtype)),
+      softmax: (x, log) => g(log ? 'logSoftmax' : 'softmax', () => softmax(rt, x, log)),
       matmul: (a, b) => g('matmul', () => matmul(rt, a, b)),
       cast: (x, dtype) => g('cast', () => cast(rt, x, dtype)),
       concat: (xs, axis) => g('concat', () => concat(rt, xs, axis)),

@@ -167,7 +167,7 @@ describe('parity with the CPU backend', () => {
     expect(worst).toBeLessThanOrEqual(27);
   });
 
-  it('softmax and logSoftmax (composed) within 8 ULP', async () => {
+  it('softmax and logSoftmax (fused kernel) within 8 ULP', async () => {
     const v = sweep(64 * 100, -20, 20, 51);
     for (const f of [nb.softmax, nb.logSoftmax]) {
       const r = await onBoth(pair, () => f(tensor(v, [64, 100])));

@@ -73,6 +73,12 @@ export interface Kernels {
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo): unknown;
   /** Reduces the last `axes` dimensions of x: out shape is x.shape minus those. */
   reduce(x: TensorInfo, op: ReduceOp, axes: number, outDtype: DType): unknown;
+  /**
+   * Softmax (or, with `log`, log-softmax) over the LAST axis of float32 x, each row shifted by
+   * its maximum (by 0 when that maximum is not finite, so -Infinity rows give NaN as the
+   * composed formula does); out has x's shape. One fused pass instead of five primitives.
+   */
+  softmax(x: TensorInfo, log: boolean): unknown;
   /** Batched matmul: a [...batch, M, K] times b [...batch, K, N] (same batch shape) -> [...batch, M, N]. */
   matmul(a: TensorInfo, b: TensorInfo): unknown;
   /** Converts elements (a same-dtype cast is a contiguous copy). float->int truncates toward zero. */
