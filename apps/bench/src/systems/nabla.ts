@@ -160,5 +160,5 @@ function setupCase<W extends WorkloadId>(t: T, n: NablaTraining | null, w: W, p:
       return { run, teardown: free(model) };
     }
   }
-  throw new Error(`nabla: ${String(w)} is not implemented`);
+  throw new Error(`nabla: unknown workload ${String(w)}`);
 }
