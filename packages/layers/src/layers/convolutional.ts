@@ -1,10 +1,11 @@
 import type { Variable } from '@nabla/autograd';
 import { add, conv1d, conv2d, type Padding, type Tensor } from '@nabla/tensor';
-import { activationName, getActivation, type ActivationFn } from '../activations.js';
-import { describe, fmtShape, type JsonObject, type JsonValue, type LayerShape } from '../common.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers.js';
+import { getActivation, type ActivationFn } from '../activations.js';
+import { describe, fmtShape, type JsonObject, type LayerShape } from '../common.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers.js';
 import { Layer, registerLayer, type LayerArgs } from '../layer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { kernelBiasConfig } from './core.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 
 /** Keras' `data_format`; only `'channels_last'` is supported. */
 export type DataFormat = 'channels_last';
@@ -157,12 +158,7 @@ export abstract class BaseConv extends Layer {
       dataFormat: this.dataFormat,
       dilationRate: [...this.dilationRate],
       groups: 1,
-      activation: activationName(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as JsonValue,
-      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as JsonValue,
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer) as unknown as JsonValue,
-      biasRegularizer: serializeRegularizer(this.biasRegularizer) as unknown as JsonValue,
+      ...kernelBiasConfig(this),
     };
   }
 }

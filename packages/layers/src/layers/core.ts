@@ -6,6 +6,28 @@ import { getInitializer, serializeInitializer, type Initializer, type Initialize
 import { Layer, registerLayer, type CallOptions, type LayerArgs } from '../layer.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 
+/** What Dense and the convolutions share: an activation and a kernel/bias with initializers and regularizers. */
+export interface KernelBiasLayer {
+  readonly activation: ActivationFn;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+}
+
+/** The config entries of a KernelBiasLayer, in Keras' order and names. */
+export function kernelBiasConfig(l: KernelBiasLayer): JsonObject {
+  return {
+    activation: activationName(l.activation),
+    useBias: l.useBias,
+    kernelInitializer: serializeInitializer(l.kernelInitializer) as unknown as JsonValue,
+    biasInitializer: serializeInitializer(l.biasInitializer) as unknown as JsonValue,
+    kernelRegularizer: serializeRegularizer(l.kernelRegularizer) as unknown as JsonValue,
+    biasRegularizer: serializeRegularizer(l.biasRegularizer) as unknown as JsonValue,
+  };
+}
+
 function checkShapeList(owner: string, what: string, shape: unknown, allowNull: boolean, allowMinusOne = false): LayerShape {
   const ok = Array.isArray(shape) && shape.every((d) => (d === null ? allowNull : Number.isInteger(d) && ((d as number) >= 0 || (allowMinusOne && d === -1))));
   if (!ok) throw new TypeError(`${owner}: ${what} must be an array of non-negative integers${allowNull ? ' or null' : ''}${allowMinusOne ? ' (one -1 allowed)' : ''}, got ${Array.isArray(shape) ? fmtShape(shape as number[]) : describe(shape)}`);
@@ -166,12 +188,7 @@ export class Dense extends Layer {
     return {
       ...super.getConfig(),
       units: this.units,
-      activation: activationName(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as JsonValue,
-      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as JsonValue,
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer) as unknown as JsonValue,
-      biasRegularizer: serializeRegularizer(this.biasRegularizer) as unknown as JsonValue,
+      ...kernelBiasConfig(this),
     };
   }
 }

@@ -5,6 +5,15 @@ import { getInitializer, serializeInitializer, type Initializer, type Initialize
 import { Layer, registerLayer, type CallOptions, type LayerArgs } from '../layer.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 
+/** (x − m)/√(v + ε)·γ + β, folded as x·inv + (β − m·inv) so only two full-size ops touch x. */
+function normalize(x: Tensor, m: Tensor, v: Tensor, epsilon: number, gamma: Tensor | null | undefined, beta: Tensor | null | undefined): Tensor {
+  let inv = rsqrt(add(v, epsilon));
+  if (gamma) inv = mul(inv, gamma);
+  let res = mul(neg(m), inv);
+  if (beta) res = add(res, beta);
+  return add(mul(x, inv), res);
+}
+
 const ser = (x: unknown): JsonValue => x as JsonValue;
 
 function normAxis(layer: string, axis: number, rank: number): number {
@@ -118,11 +127,7 @@ export class BatchNormalization extends Layer {
       m = param(this.movingMean!);
       v = param(this.movingVariance!);
     }
-    let inv = rsqrt(add(v, this.epsilon));
-    if (this.gamma) inv = mul(inv, param(this.gamma));
-    let res = mul(neg(m), inv);
-    if (this.beta) res = add(res, param(this.beta));
-    return add(mul(x, inv), res);
+    return normalize(x, m, v, this.epsilon, this.gamma && param(this.gamma), this.beta && param(this.beta));
   }
 
   override getConfig(): JsonObject {
@@ -226,11 +231,7 @@ export class LayerNormalization extends Layer {
     }
     const m = mean(x, sorted, true);
     const v = variance(x, sorted, true);
-    let inv = rsqrt(add(v, this.epsilon));
-    if (this.gamma) inv = mul(inv, param(this.gamma));
-    let res = mul(neg(m), inv);
-    if (this.beta) res = add(res, param(this.beta));
-    return add(mul(x, inv), res);
+    return normalize(x, m, v, this.epsilon, this.gamma && param(this.gamma), this.beta && param(this.beta));
   }
 
   override getConfig(): JsonObject {
