@@ -39,6 +39,10 @@ export class Adadelta extends Optimizer {
     w.assign(add(w, mul(delta, lr)));
   }
 
+  override slotNames(): readonly string[] {
+    return ['accumulatedGrad', 'accumulatedDeltaVar'];
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), rho: this.rho, epsilon: this.epsilon };
   }

@@ -35,6 +35,10 @@ export class Adagrad extends Optimizer {
     w.assign(sub(w, div(mul(g, lr), sqrt(add(acc, this.epsilon)))));
   }
 
+  override slotNames(): readonly string[] {
+    return ['accumulator'];
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
   }

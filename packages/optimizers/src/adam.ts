@@ -55,6 +55,10 @@ export class Adam extends Optimizer {
     w.assign(sub(w, div(mul(m, alpha), add(sqrt(v), this.epsilon))));
   }
 
+  override slotNames(): readonly string[] {
+    return this.amsgrad ? ['momentum', 'velocity', 'velocityHat'] : ['momentum', 'velocity'];
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
   }

@@ -41,6 +41,10 @@ export class Adamax extends Optimizer {
     w.assign(sub(w, div(mul(m, lr), mul(add(u, this.epsilon), 1 - this.beta1 ** t))));
   }
 
+  override slotNames(): readonly string[] {
+    return ['momentum', 'norm'];
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }

@@ -2,7 +2,9 @@
  * @nabla/optimizers: Keras 3 optimizers (update rules, defaults, clipping, weight decay)
  * and learning-rate schedules for nabla Variables.
  */
-export { Optimizer, Slots, type LearningRate, type LearningRateFn, type OptimizerConfig, type OptimizerOptions } from './optimizer.js';
+export {
+  Optimizer, Slots, type LearningRate, type LearningRateFn, type OptimizerConfig, type OptimizerOptions, type OptimizerSlotState, type OptimizerState,
+} from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamWOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';

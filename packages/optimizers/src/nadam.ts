@@ -66,6 +66,18 @@ export class Nadam extends Optimizer {
     w.assign(sub(w, div(mul(mHat, lr), add(sqrt(vHat), this.epsilon))));
   }
 
+  override slotNames(): readonly string[] {
+    return ['momentum', 'velocity'];
+  }
+
+  protected override getScalarState(): Record<string, number> {
+    return { uProduct: this.uProductValue };
+  }
+
+  protected override setScalarState(state: Record<string, number>): void {
+    this.uProductValue = state['uProduct']!;
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }

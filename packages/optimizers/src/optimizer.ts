@@ -1,6 +1,6 @@
 import { noGrad, Variable } from '@nabla/autograd';
 import {
-  cast, clip, div, fill, keep, maximum, minimum, mul, sqrt, square, stack, sub, sum, add, tidy, Tensor,
+  cast, clip, div, fill, keep, maximum, minimum, mul, reshape, sqrt, square, stack, sub, sum, add, tidy, Tensor,
 } from '@nabla/tensor';
 import { normalizeOptions, optNum, str } from './options.js';
 import {
@@ -43,6 +43,31 @@ export interface OptimizerConfig {
   [key: string]: unknown;
 }
 
+/** One slot tensor (a moment, an accumulator...) of one variable, as `getState` exports it. */
+export interface OptimizerSlotState {
+  /** The variable's name (`Variable.name`, e.g. 'dense/kernel'). */
+  variable: string;
+  /** The slot's name ('momentum', 'velocity', ...; see `slotNames`). */
+  slot: string;
+  tensor: Tensor;
+}
+
+/**
+ * Everything an optimizer learned while training, so that a fresh optimizer with the same
+ * config continues exactly where this one stopped (its learning-rate schedule too, since
+ * schedules are evaluated at `iterations`).
+ */
+export interface OptimizerState {
+  /** The class that exported it ('Adam', ...); `setState` refuses another class's state. */
+  className: string;
+  /** Number of updates applied. */
+  iterations: number;
+  /** Scalar state beyond `iterations` (Nadam's momentum-cache product `uProduct`); plain JS numbers, exact. */
+  scalars: Record<string, number>;
+  /** Ordered by the variables given to `getState`, then by `slotNames` order. */
+  slots: OptimizerSlotState[];
+}
+
 const BASE_KEYS = ['learningRate', 'weightDecay', 'clipNorm', 'clipValue', 'globalClipNorm', 'lossScaleFactor', 'name'] as const;
 /** Keras options with no equivalent here: accepted (e.g. from a Keras config) only at their no-op values. */
 const INERT_KEYS = ['useEma', 'emaMomentum', 'emaOverwriteFrequency', 'gradientAccumulationSteps'] as const;
@@ -56,6 +81,17 @@ function describe(x: unknown): string {
 
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+function uniqueNames(where: string, vars: readonly Variable[]): Map<unknown, Variable> {
+  if (!Array.isArray(vars)) throw new TypeError(`${where}: expected an array of Variables, got ${describe(vars)}`);
+  const byName = new Map<unknown, Variable>();
+  for (const v of vars) {
+    if (!(v instanceof Variable)) throw new TypeError(`${where}: expected Variables, got ${describe(v)}`);
+    if (byName.has(v.name)) throw new Error(`${where}: two variables are named '${v.name}'; state is matched by name, so names must be unique`);
+    byName.set(v.name, v);
+  }
+  return byName;
 }
 
 /**
@@ -345,6 +381,114 @@ export abstract class Optimizer {
       clipValue: this.clipValue,
       lossScaleFactor: this.lossScaleFactor,
     };
+  }
+
+  /**
+   * The slot names `updateStep` keeps for every variable with this configuration, in a fixed
+   * order (e.g. Adam: momentum, velocity[, velocityHat]); `null` when unknown (a custom
+   * optimizer that does not override it: any slot names are accepted, in creation order).
+   */
+  slotNames(): readonly string[] | null {
+    return null;
+  }
+
+  /** Scalar state beyond `iterations` (override with `setScalarState` when an optimizer keeps some). */
+  protected getScalarState(): Record<string, number> {
+    return {};
+  }
+
+  /** Restores what `getScalarState` returned; `state` holds exactly its keys (checked by `setState`). */
+  protected setScalarState(_state: Record<string, number>): void {}
+
+  /**
+   * Exports the iteration count, scalar state and every slot tensor, ordered by `variables`
+   * (default: the variables that have slots, in first-update order). The tensors are views the
+   * caller owns (dispose them). Throws when the optimizer holds slots for a variable that is not
+   * in `variables`, or when two of them share a name.
+   * @example const state = opt.getState(model.trainableWeights); // ... later: fresh.setState(state, model.trainableWeights)
+   */
+  getState(variables?: readonly Variable[]): OptimizerState {
+    const where = `${this.className}.getState`;
+    const vars = variables ? [...variables] : this.variables;
+    uniqueNames(where, vars);
+    for (const v of this.slots.keys()) {
+      if (!vars.includes(v) && Object.keys(this.slots.get(v)!.entries()).length > 0) {
+        throw new Error(`${where}: the optimizer holds state for variable '${v.name}', which is not among the ${vars.length} variables given`);
+      }
+    }
+    const order = this.slotNames();
+    const slots: OptimizerSlotState[] = [];
+    for (const v of vars) {
+      const entries = this.slots.get(v)?.entries() ?? {};
+      const names = order ? order.filter((n) => n in entries) : Object.keys(entries);
+      if (order) {
+        const extra = Object.keys(entries).filter((n) => !order.includes(n));
+        if (extra.length > 0) throw new Error(`${where}: variable '${v.name}' has unexpected slot(s) ${extra.join(', ')}; expected ${order.join(', ')}`);
+      }
+      for (const n of names) slots.push({ variable: v.name, slot: n, tensor: reshape(entries[n]!, entries[n]!.shape) });
+    }
+    return { className: this.className, iterations: this.iterations, scalars: { ...this.getScalarState() }, slots };
+  }
+
+  /**
+   * Replaces this optimizer's state with `state` (from `getState`), matching slots to
+   * `variables` by name. Everything is checked first (class, iterations, scalar keys, slot names,
+   * each tensor's shape and dtype against its variable, complete slot sets, duplicates), so on an
+   * error nothing changes. The tensors are not taken over (the caller still owns and may dispose them).
+   */
+  setState(state: OptimizerState, variables: readonly Variable[]): void {
+    const where = `${this.className}.setState`;
+    if (state === null || typeof state !== 'object') throw new TypeError(`${where}: expected { className, iterations, scalars, slots }, got ${describe(state)}`);
+    if (state.className !== undefined && state.className !== this.className) {
+      throw new Error(`${where}: the state was exported by ${String(state.className)}, not ${this.className}`);
+    }
+    const it = state.iterations;
+    if (typeof it !== 'number' || !Number.isInteger(it) || it < 0) throw new TypeError(`${where}: iterations must be a non-negative integer, got ${String(it)}`);
+    const scalars = state.scalars ?? {};
+    const wantScalars = Object.keys(this.getScalarState()).sort();
+    const gotScalars = Object.keys(scalars).sort();
+    if (wantScalars.join() !== gotScalars.join()) {
+      throw new Error(`${where}: expected scalar state [${wantScalars.join(', ')}], got [${gotScalars.join(', ')}]`);
+    }
+    for (const k of gotScalars) {
+      if (typeof scalars[k] !== 'number' || !Number.isFinite(scalars[k])) throw new TypeError(`${where}: scalar '${k}' must be a finite number, got ${String(scalars[k])}`);
+    }
+    if (!Array.isArray(state.slots)) throw new TypeError(`${where}: slots must be an array, got ${describe(state.slots)}`);
+    const byName = uniqueNames(where, variables);
+    const order = this.slotNames();
+    const grouped = new Map<Variable, Map<string, Tensor>>();
+    for (const [i, s] of state.slots.entries()) {
+      const v = byName.get(s?.variable);
+      if (!v) throw new Error(`${where}: slot ${i} ('${String(s?.slot)}') belongs to variable '${String(s?.variable)}', which is not among the variables given`);
+      if (typeof s.slot !== 'string' || (order && !order.includes(s.slot))) {
+        throw new Error(`${where}: unknown slot '${String(s.slot)}' for variable '${v.name}'; ${this.className} with this config keeps [${(order ?? []).join(', ')}]`);
+      }
+      const t = s.tensor;
+      if (!(t instanceof Tensor) || t.isDisposed) throw new TypeError(`${where}: slot '${s.slot}' of '${v.name}' must be a live Tensor, got ${describe(t)}`);
+      const same = t.shape.length === v.shape.length && t.shape.every((d, k) => d === v.shape[k]);
+      if (!same || t.dtype !== v.dtype) {
+        throw new RangeError(`${where}: slot '${s.slot}' of variable '${v.name}' must be ${fmt(v.shape)} ${v.dtype}, got ${fmt(t.shape)} ${t.dtype}`);
+      }
+      let m = grouped.get(v);
+      if (!m) grouped.set(v, (m = new Map()));
+      if (m.has(s.slot)) throw new Error(`${where}: slot '${s.slot}' of variable '${v.name}' is given twice`);
+      m.set(s.slot, t);
+    }
+    if (order) {
+      for (const [v, m] of grouped) {
+        const missing = order.filter((n) => !m.has(n));
+        if (missing.length > 0) throw new Error(`${where}: variable '${v.name}' lacks slot(s) ${missing.join(', ')} (${this.className} keeps ${order.join(', ')})`);
+      }
+    }
+    // all checked: replace
+    this.dispose();
+    for (const [v, m] of grouped) {
+      const slots = new Slots(v);
+      for (const [n, t] of m) slots.set(n, reshape(t, t.shape));
+      this.slots.set(v, slots);
+    }
+    this.iterations = it;
+    this.setScalarState({ ...scalars });
   }
 
   /** Frees every slot tensor. The optimizer stays usable: the next update starts from fresh slots. */

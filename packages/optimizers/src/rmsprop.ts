@@ -58,6 +58,10 @@ export class RMSprop extends Optimizer {
     }
   }
 
+  override slotNames(): readonly string[] {
+    return ['velocity', ...(this.centered ? ['averageGradient'] : []), ...(this.momentum > 0 ? ['momentum'] : [])];
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }

@@ -40,6 +40,10 @@ export class SGD extends Optimizer {
     w.assign(add(w, this.nesterov ? sub(mul(m, mu), mul(g, lr)) : m));
   }
 
+  override slotNames(): readonly string[] {
+    return this.momentum === 0 ? [] : ['momentum'];
+  }
+
   override getConfig(): OptimizerConfig {
     return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
