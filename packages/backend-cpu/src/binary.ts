@@ -74,14 +74,15 @@ export function binary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DTy
   // a broadcast scalar side is read once instead of being materialised
   const sa = broadcastScalar(a);
   const sb = broadcastScalar(b);
+  const kinds = `${a.dtype}>${outDtype}`;
   if (sa !== undefined && sb !== undefined) {
     out.fill(f(sa, sb));
   } else if (sb !== undefined) {
-    binaryLoop(f)(toContiguous(a), out, out, n, 0, sb, 1);
+    binaryLoop(f, kinds)(toContiguous(a), out, out, n, 0, sb, 1);
   } else if (sa !== undefined) {
-    binaryLoop(f)(out, toContiguous(b), out, n, sa, 0, 2);
+    binaryLoop(f, kinds)(out, toContiguous(b), out, n, sa, 0, 2);
   } else {
-    binaryLoop(f)(toContiguous(a), toContiguous(b), out, n, 0, 0, 0);
+    binaryLoop(f, kinds)(toContiguous(a), toContiguous(b), out, n, 0, 0, 0);
   }
   return out;
 }

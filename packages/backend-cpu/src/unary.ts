@@ -123,6 +123,6 @@ export function unary(x: TensorInfo, op: UnaryOp, outDtype: DType): TypedArray {
   const src = toContiguous(x);
   const n = src.length;
   const out = alloc(outDtype, n);
-  unaryLoop((x.dtype === 'int32' ? INT : FLOAT)[op])(src, out, n);
+  unaryLoop((x.dtype === 'int32' ? INT : FLOAT)[op], `${x.dtype}>${outDtype}`)(src, out, n);
   return out;
 }
