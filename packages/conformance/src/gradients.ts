@@ -46,7 +46,8 @@ interface InputSpec {
   values?: readonly number[];
 }
 
-interface GradCase {
+/** One gradient check: inputs drawn by spec, f differentiated by autograd and by finite differences. */
+export interface GradCase {
   name: string;
   cls: 'linear' | 'smooth';
   inputs: InputSpec[];
@@ -102,7 +103,8 @@ async function evaluate(f: GradCase['f'], vals: readonly Float32Array[], shapes:
   }
 }
 
-async function checkGradients(c: GradCase): Promise<void> {
+/** Checks autograd's gradients of `c.f` against central finite differences (see the tolerances above). */
+export async function checkGradients(c: GradCase): Promise<void> {
   const seed = hash(c.name);
   const shapes = c.inputs.map((s) => s.shape);
   const vals = c.draw ? c.draw(seed).map((v) => Float32Array.from(v)) : c.inputs.map((s, i) => draw(s, seed + 101 * i, i));

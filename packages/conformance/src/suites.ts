@@ -1,5 +1,6 @@
 import { combineSuite } from './combine.js';
 import { convSuite } from './conv.js';
+import { convExtraSuite } from './conv-extra.js';
 import { creationSuite } from './creation.js';
 import { elementwiseSuite } from './elementwise.js';
 import { errorsSuite } from './errors.js';
@@ -11,5 +12,5 @@ import { viewsSuite } from './views.js';
 
 /** Every suite: a function that registers describe/it blocks for one target. */
 export const suites: ((target: ConformanceTarget) => void)[] = [
-  creationSuite, viewsSuite, elementwiseSuite, reduceSuite, matmulSuite, combineSuite, convSuite, errorsSuite, gradientsSuite,
+  creationSuite, viewsSuite, elementwiseSuite, reduceSuite, matmulSuite, combineSuite, convSuite, convExtraSuite, errorsSuite, gradientsSuite,
 ];

@@ -34,6 +34,9 @@ export { matmul } from './ops/matmul.js';
 export { broadcastTo, expandDims, flatten, reshape, slice, squeeze, transpose, windows } from './ops/views.js';
 export { concat, gather, oneHot, pad, scatterAdd, split, stack, tile, windowsGrad } from './ops/combine.js';
 export {
-  avgPool2d, conv1d, conv2d, maxPool2d, type Conv1DOptions, type Conv2DOptions, type Padding, type Pool2DOptions,
+  avgPool2d, conv1d, conv2d, maxPool2d, type Conv1DOptions, type Conv2DOptions, type Padding, type Pair, type Pool2DOptions,
 } from './ops/conv.js';
+export {
+  conv2dTranspose, conv2dTransposeOutputSize, depthwiseConv2d, separableConv2d, type Conv2DTransposeOptions,
+} from './ops/conv-extra.js';
 export { apply } from './ops/apply.js';

@@ -13,9 +13,11 @@ import { reshape, windows, windowOutSize } from './views.js';
 /** 'valid' uses no padding; 'same' pads so that out = ceil(in / stride), as TensorFlow and Keras. */
 export type Padding = 'valid' | 'same';
 
-type Pair = number | readonly [number, number];
+/** An int for both spatial dimensions, or [h, w]. */
+export type Pair = number | readonly [number, number];
 
-function pair(op: string, name: string, v: Pair): [number, number] {
+/** Validates a Pair of positive integers (internal to the conv ops). */
+export function pair(op: string, name: string, v: Pair): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (p.some((x) => !Number.isInteger(x) || x < 1)) throw new RangeError(`${op}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
   return p;
@@ -29,8 +31,8 @@ function samePadding(inSize: number, k: number, stride: number, dilation: number
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-/** Pads NHWC x as `padding` requires and returns its window view. */
-function padAndWindow(op: string, x: Tensor, params: WindowParams, padding: Padding, padValue: number): Tensor {
+/** Pads NHWC x as `padding` requires and returns its window view (internal to the conv ops). */
+export function padAndWindow(op: string, x: Tensor, params: WindowParams, padding: Padding, padValue: number): Tensor {
   if (padding !== 'valid' && padding !== 'same') throw new RangeError(`${op}: padding must be 'valid' or 'same', got '${String(padding)}'`);
   const [, h, w] = x.shape as [number, number, number, number];
   if (padding === 'valid') {
