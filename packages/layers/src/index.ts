@@ -25,7 +25,12 @@ export {
 export {
   deserializeLayer, Layer, layerFromConfig, registeredLayers, registerLayer, resetLayerNames, serializeLayer, uniqueLayerName,
   type AddWeightOptions, type CallOptions, type InputSpec, type LayerArgs, type LayerClass, type SerializedLayer,
+  isShapeList, type ShapeArg, type SymbolicInput,
 } from './layer.js';
+export { isSymbolic, Node, SymbolicTensor, type NodeCall } from './symbolic.js';
+export {
+  Add, Average, Concatenate, Dot, Maximum, Merge, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs,
+} from './layers/merge.js';
 export {
   Activation, Dense, Flatten, Input, InputLayer, Reshape,
   type ActivationArgs, type DenseArgs, type FlattenArgs, type InputArgs, type ReshapeArgs,
@@ -48,7 +53,7 @@ export {
   Cropping2D, UpSampling2D, ZeroPadding2D, type Cropping2DArgs, type UpSampling2DArgs, type ZeroPadding2DArgs,
 } from './layers/reshaping.js';
 export {
-  BaseRNN, GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCallOptions, type RNNResult, type SimpleRNNArgs,
+  BaseRNN, GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCallOptions, type RNNResult, type RNNSymbolicCallOptions, type SimpleRNNArgs,
 } from './layers/recurrent.js';
 export { Embedding, type EmbeddingArgs } from './layers/embedding.js';
 export {

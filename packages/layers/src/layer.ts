@@ -3,6 +3,19 @@ import { add, cast, reshape, tensor, Tensor, tidy, type TensorLike } from '@nabl
 import { describe, fmtShape, normalizeSerialized, toSnakeCase, type JsonObject, type LayerShape, type Serialized } from './common.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
+import type { Input } from './layers/core.js';
+import { isSymbolic, Node, type NodeCall, type SymbolicTensor } from './symbolic.js';
+
+/** What `apply` accepts to build a graph: a symbolic tensor, or an `Input` layer (its output). */
+export type SymbolicInput = SymbolicTensor | Input;
+
+/** A layer's input shape: one shape, or one per input for multi-input layers (merges). */
+export type ShapeArg = LayerShape | LayerShape[];
+
+/** Whether a shape argument is a list of shapes (a multi-input layer's). */
+export function isShapeList(shape: ShapeArg): shape is LayerShape[] {
+  return shape.length > 0 && Array.isArray(shape[0]);
+}
 
 /** Options of `call` / `apply`. */
 export interface CallOptions {
@@ -107,11 +120,15 @@ export abstract class Layer {
   inputSpec: InputSpec | null = null;
   /** The full input shape declared with `inputShape`/`batchInputShape`, if any. */
   readonly batchInputShape: LayerShape | null = null;
-  /** The shape `build` was called with. */
-  buildInputShape: LayerShape | null = null;
+  /** The shape `build` was called with (one per input for multi-input layers). */
+  buildInputShape: ShapeArg | null = null;
+  /** The layer's calls on symbolic tensors, in order (Keras' `_inbound_nodes`). */
+  readonly inboundNodes: Node[] = [];
   readonly dtype = 'float32' as const;
   /** Cast int32/bool inputs to float32 before `call` (Keras' autocast). */
   protected autocast = true;
+  /** Whether `apply`/`call` take a list of tensors (merge layers) instead of one. */
+  protected multiInput = false;
 
   private trainableFlag: boolean;
   private readonly records: WeightRecord[] = [];
@@ -139,11 +156,14 @@ export abstract class Layer {
     Object.defineProperty(this, 'build', {
       configurable: true,
       writable: true,
-      value: (inputShape: LayerShape): void => {
+      value: (inputShape: ShapeArg): void => {
         this.assertAlive('build');
         if (this.built) return;
-        const shape = checkShapeArg(this.describe('build'), 'inputShape', inputShape, true);
-        this.checkInputShape(shape);
+        const list = Array.isArray(inputShape) && isShapeList(inputShape);
+        const shape = list
+          ? inputShape.map((s, i) => checkShapeArg(this.describe('build'), `inputShape[${i}]`, s, true))
+          : checkShapeArg(this.describe('build'), 'inputShape', inputShape, true);
+        if (!list) this.checkInputShape(shape as LayerShape);
         const before = this.records.length;
         try {
           noGrad(() => impl.call(this, shape));
@@ -181,20 +201,36 @@ export abstract class Layer {
    * Creates the weights for an input shape (`null` for the unknown batch dimension). `apply` calls it
    * on first use; calling it on a built layer does nothing. Override it in layers with weights.
    */
-  build(inputShape: LayerShape): void {
+  build(inputShape: ShapeArg): void {
     void inputShape;
   }
 
-  /** The layer's computation, from tensor ops only (so autograd differentiates it). Use `apply` to call a layer. */
-  abstract call(x: Tensor, opts: CallOptions): Tensor;
+  /**
+   * The layer's computation, from tensor ops only (so autograd differentiates it); a list of
+   * tensors for multi-input layers. Use `apply` to call a layer.
+   */
+  abstract call(x: Tensor | Tensor[], opts: CallOptions): Tensor;
 
   /**
    * Builds on first use (from x's shape, batch as null), checks x against the layer's input spec,
    * and runs `call` inside `tidy`. Returns a new tensor the caller owns (never x itself).
    * @example const y = dense.apply(x, { training: true });
    */
-  apply(x: Tensor, opts: CallOptions = {}): Tensor {
+  apply(x: Tensor, opts?: CallOptions): Tensor;
+  /** Multi-input layers (merges) take a list: `new Add().apply([a, b])`. */
+  apply(x: readonly Tensor[], opts?: CallOptions): Tensor;
+  /** On symbolic tensors (or an `Input`), records the call for a functional `Model` and returns its symbolic output. */
+  apply(x: SymbolicInput, opts?: CallOptions): SymbolicTensor;
+  apply(x: readonly SymbolicInput[], opts?: CallOptions): SymbolicTensor;
+  apply(x: Tensor | readonly Tensor[] | SymbolicInput | readonly SymbolicInput[], opts: CallOptions = {}): Tensor | SymbolicTensor {
     this.assertAlive('apply');
+    const sym = this.symbolicArgs(x, 'apply');
+    if (sym) {
+      const call: NodeCall = { count: sym.length, list: Array.isArray(x), kwargs: {}, states: 0 };
+      return this.applySymbolic(sym, call, (shape) => [this.computeOutputShape(shape)])[0]!;
+    }
+    if (Array.isArray(x)) return this.applyList(x as readonly Tensor[], opts);
+    if (this.multiInput) throw new TypeError(`${this.describe('apply')}: expected a list of input tensors, got ${describe(x)}`);
     if (!(x instanceof Tensor)) throw new TypeError(`${this.describe('apply')}: expected a Tensor, got ${describe(x)}`);
     if (x.isDisposed) throw new Error(`${this.describe('apply')}: the input tensor was disposed`);
     this.checkInputShape(x.shape);
@@ -215,9 +251,80 @@ export abstract class Layer {
     }
   }
 
-  /** The output shape for an input shape (default: unchanged). */
-  computeOutputShape(inputShape: LayerShape): LayerShape {
-    return [...inputShape];
+  /** `apply` on a list of tensors (multi-input layers). */
+  private applyList(xs: readonly Tensor[], opts: CallOptions): Tensor {
+    if (!this.multiInput) throw new TypeError(`${this.describe('apply')}: expected a Tensor (the layer takes one input), got an array of ${xs.length}`);
+    xs.forEach((x, i) => {
+      if (!(x instanceof Tensor)) throw new TypeError(`${this.describe('apply')}: input ${i} is not a Tensor, got ${describe(x)}`);
+      if (x.isDisposed) throw new Error(`${this.describe('apply')}: input tensor ${i} was disposed`);
+    });
+    if (!this.built) this.build(xs.map((x) => (x.rank === 0 ? [] : [null, ...x.shape.slice(1)])));
+    try {
+      return tidy(() => {
+        const xi = xs.map((x) => (this.autocast && x.dtype !== 'float32' ? cast(x, 'float32') : x));
+        const y = this.call(xi, { training: opts.training ?? false });
+        return xs.includes(y) ? reshape(y, y.shape) : y;
+      });
+    } catch (e) {
+      if (e instanceof Error && e.message.includes(`'${this.name}'`)) throw e;
+      throw errorWithContext(e, `${this.describe()} (input shapes ${xs.map((x) => fmtShape(x.shape)).join(', ')})`);
+    }
+  }
+
+  /** The symbolic tensors in `x` (an Input counts as its output), null when `x` holds real tensors. Throws on a mix. */
+  protected symbolicArgs(x: unknown, op: string): SymbolicTensor[] | null {
+    const items = Array.isArray(x) ? (x as unknown[]) : [x];
+    const sym = items.map((v) => (v instanceof Layer ? v.output : isSymbolic(v) ? v : null));
+    const n = sym.filter((v) => v !== null).length;
+    if (n === 0) return null;
+    if (n < items.length) throw new TypeError(`${this.describe(op)}: cannot mix symbolic tensors (functional API) and real tensors in one call`);
+    return sym as SymbolicTensor[];
+  }
+
+  /**
+   * Records a call on symbolic tensors: builds the layer from their shapes, checks them, and returns
+   * the node's outputs (`outputShapes` gives their shapes from the main inputs' shape(s)). Computes nothing.
+   */
+  protected applySymbolic(inputs: readonly SymbolicTensor[], call: NodeCall, outputShapes: (shape: ShapeArg) => LayerShape[]): SymbolicTensor[] {
+    if (this.inboundNodes[0]?.isInput) throw new TypeError(`${this.describe('apply')}: an Input layer is a graph source and cannot be called on symbolic tensors`);
+    const main = inputs.slice(0, call.count);
+    if (!call.list && this.multiInput) throw new TypeError(`${this.describe('apply')}: expected a list of input tensors, got one ${String(main[0])}`);
+    if (call.list && !this.multiInput) throw new TypeError(`${this.describe('apply')}: expected one input (the layer takes one input), got an array of ${main.length}`);
+    const shape: ShapeArg = call.list ? main.map((s) => [...s.shape]) : [...main[0]!.shape];
+    try {
+      if (!call.list) this.checkInputShape(shape as LayerShape);
+      if (!this.built) this.build(shape);
+      if (!call.list) this.checkInputShape(shape as LayerShape);
+      const node = new Node(this, this.inboundNodes.length, inputs, call, outputShapes(shape));
+      this.inboundNodes.push(node);
+      return node.outputs;
+    } catch (e) {
+      if (e instanceof Error && e.message.includes(`'${this.name}'`)) throw e;
+      throw errorWithContext(e, `${this.describe()} (symbolic input shapes ${main.map((s) => fmtShape(s.shape)).join(', ')})`);
+    }
+  }
+
+  /**
+   * Runs one recorded node on real tensors (the functional Model's executor): `inputs` follow
+   * `node.inputs`. Layers with other call forms (RNN `applyWithState`) override it.
+   */
+  callNode(node: Node, inputs: readonly Tensor[], opts: CallOptions): Tensor[] {
+    const main = inputs.slice(0, node.call.count);
+    return [node.call.list ? this.apply(main, opts) : this.apply(main[0]!, opts)];
+  }
+
+  /** The symbolic output of the layer's only call (Keras' `layer.output`); an Input's declared tensor. */
+  get output(): SymbolicTensor {
+    const node = this.inboundNodes[0];
+    if (this.inboundNodes.length !== 1 || node!.outputs.length !== 1) {
+      throw new Error(`${this.describe('output')}: the layer has ${this.inboundNodes.length} symbolic calls${node ? ` (the first with ${node.outputs.length} outputs)` : ''}; output is defined for exactly one call with one output`);
+    }
+    return node!.outputs[0]!;
+  }
+
+  /** The output shape for an input shape (default: unchanged); multi-input layers get one shape per input. */
+  computeOutputShape(inputShape: ShapeArg): LayerShape {
+    return isShapeList(inputShape) ? [...inputShape[0]!] : [...inputShape];
   }
 
   /** Throws an error naming the layer and both shapes when `shape` does not satisfy `inputSpec`. */
@@ -226,7 +333,8 @@ export abstract class Layer {
     if (!spec) return;
     const rank = shape.length;
     const head = `Input of layer '${this.name}' (${this.className}) is incompatible with the layer`;
-    const built = this.buildInputShape ? ` (the layer was built for input shape ${fmtShape(this.buildInputShape)})` : '';
+    const b = this.buildInputShape;
+    const built = b && !isShapeList(b) ? ` (the layer was built for input shape ${fmtShape(b)})` : '';
     const got = `got input shape ${fmtShape(shape)}`;
     if (spec.ndim !== undefined && rank !== spec.ndim) throw new RangeError(`${head}: expected rank ${spec.ndim}${built}, ${got}`);
     if (spec.minNdim !== undefined && rank < spec.minNdim) throw new RangeError(`${head}: expected rank >= ${spec.minNdim}${built}, ${got}`);
@@ -399,14 +507,15 @@ export function registeredLayers(): string[] {
 
 /** A serialized layer; `buildConfig` is present when the layer was built. */
 export interface SerializedLayer extends Serialized {
-  buildConfig?: { inputShape: LayerShape };
+  buildConfig?: { inputShape: ShapeArg };
 }
 
 /** `{ className, config }` (and `buildConfig: { inputShape }` when built) of a layer. @example JSON.stringify(serializeLayer(dense)) */
 export function serializeLayer(layer: Layer): SerializedLayer {
   if (!(layer instanceof Layer)) throw new TypeError(`serializeLayer: expected a Layer, got ${describe(layer)}`);
   const out: SerializedLayer = { className: layer.className, config: layer.getConfig() };
-  if (layer.built && layer.buildInputShape) out.buildConfig = { inputShape: [...layer.buildInputShape] };
+  const b = layer.buildInputShape;
+  if (layer.built && b) out.buildConfig = { inputShape: isShapeList(b) ? b.map((s) => [...s]) : [...b] };
   return out;
 }
 
@@ -419,7 +528,7 @@ export function deserializeLayer(obj: Serialized<Record<string, unknown>> | Seri
   const cls = REGISTRY.get(className);
   if (!cls) throw new Error(`deserializeLayer: unknown layer class '${className}'; registered: ${registeredLayers().join(', ')} (use registerLayer for custom layers)`);
   const layer = cls.fromConfig ? cls.fromConfig(config) : new cls(config as never);
-  const o = obj as { buildConfig?: { inputShape?: LayerShape }; build_config?: { input_shape?: LayerShape } };
+  const o = obj as { buildConfig?: { inputShape?: ShapeArg }; build_config?: { input_shape?: ShapeArg } };
   const shape = o.buildConfig?.inputShape ?? o.build_config?.input_shape;
   if (shape) layer.build(shape);
   return layer;

@@ -4,6 +4,7 @@ import { activationName, getActivation, type ActivationFn } from '../activations
 import { describe, fmtShape, type JsonObject, type JsonValue, type LayerShape } from '../common.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers.js';
 import { Layer, registerLayer, type CallOptions, type LayerArgs } from '../layer.js';
+import { Node } from '../symbolic.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 
 /** What Dense and the convolutions share: an activation and a kernel/bias with initializers and regularizers. */
@@ -48,9 +49,11 @@ export interface InputArgs {
 }
 
 /**
- * Declares a model's input shape (Keras' `InputLayer`, class name `'InputLayer'`). As a layer it passes
- * its input through after checking it against the declared shape.
+ * Declares a model's input shape (Keras' `InputLayer`, class name `'InputLayer'`): the first layer of a
+ * Sequential, or the start of a functional graph (`layer.apply(input)` uses `input.output`, a
+ * SymbolicTensor). As a layer it passes its input through after checking it against the declared shape.
  * @example new Input({ shape: [28, 28] }) // batchShape [null, 28, 28]
+ * @example const inp = new Input({ shape: [4] }); const y = new Dense({ units: 2 }).apply(inp); new Model({ inputs: inp, outputs: y })
  */
 export class Input extends Layer {
   static override readonly className: string = 'InputLayer';
@@ -82,6 +85,8 @@ export class Input extends Layer {
     this.autocast = false;
     this.built = true;
     this.buildInputShape = [...batchShape];
+    // the graph source: `input.output` is the symbolic tensor a functional Model starts from
+    this.inboundNodes.push(new Node(this, 0, [], { count: 0, list: false, kwargs: {}, states: 0 }, [batchShape]));
   }
 
   /** The per-sample shape (batch excluded). */

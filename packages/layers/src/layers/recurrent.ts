@@ -5,7 +5,8 @@ import {
 import { activationName, getActivation, type ActivationFn } from '../activations.js';
 import { checkSeed, describe, fmtShape, freshSeed, type JsonObject, type JsonValue, type LayerShape } from '../common.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers.js';
-import { Layer, registerLayer, type CallOptions, type LayerArgs } from '../layer.js';
+import { Layer, registerLayer, type CallOptions, type LayerArgs, type SymbolicInput } from '../layer.js';
+import type { Node, SymbolicTensor } from '../symbolic.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 
 /** Options every recurrent layer takes (Keras' `SimpleRNN` / `LSTM` / `GRU` keyword arguments). */
@@ -63,6 +64,11 @@ export interface GRUArgs extends RNNArgs {
 export interface RNNCallOptions extends CallOptions {
   /** The initial states (`[batch, units]` each: `[h]`, or `[h, c]` for LSTM); default zeros. */
   initialState?: Tensor | readonly Tensor[] | null;
+}
+
+/** Options of `applyWithState` on symbolic tensors (functional API): the initial states are symbolic too. */
+export interface RNNSymbolicCallOptions extends CallOptions {
+  initialState?: SymbolicInput | readonly SymbolicInput[] | null;
 }
 
 /** What a recurrence returns: the layer output and the final states. */
@@ -331,8 +337,35 @@ export abstract class BaseRNN extends Layer {
    * Builds on first use and checks the input as `apply` does; the caller owns the tensors.
    * @example const [out, h, c] = lstm.applyWithState(x, { initialState: [h0, c0] });
    */
-  applyWithState(x: Tensor, opts: RNNCallOptions = {}): Tensor[] {
+  applyWithState(x: Tensor, opts?: RNNCallOptions): Tensor[];
+  /** On a symbolic tensor (functional API): records the call and returns `[output, ...states]` as symbolic tensors. */
+  applyWithState(x: SymbolicInput, opts?: RNNSymbolicCallOptions): SymbolicTensor[];
+  applyWithState(x: Tensor | SymbolicInput, opts: RNNCallOptions | RNNSymbolicCallOptions = {}): Tensor[] | SymbolicTensor[] {
     if (this.isDisposed) throw new Error(`${this.describe('applyWithState')}: the layer was disposed`);
+    const sym = this.symbolicArgs(x, 'applyWithState');
+    if (sym) {
+      const init = opts.initialState;
+      const states = init === undefined || init === null ? [] : this.symbolicArgs(Array.isArray(init) ? init : [init], 'applyWithState');
+      if (!states || (states.length > 0 && states.length !== this.stateCount)) {
+        throw new TypeError(`${this.describe('applyWithState')}: initialState must be ${this.stateCount} symbolic tensor(s) of shape [batch,${this.units}] with a symbolic input`);
+      }
+      for (const s of states) {
+        if (s.rank !== 2 || (s.shape[1] !== null && s.shape[1] !== this.units)) throw new RangeError(`${this.describe('applyWithState')}: initial states must have shape [batch,${this.units}], got ${fmtShape(s.shape)}`);
+      }
+      const call = { count: 1, list: false, kwargs: { withState: true }, states: states.length };
+      return this.applySymbolic([...sym, ...states], call, (shape) => [this.computeOutputShape(shape as LayerShape), ...this.computeStateShapes(shape as LayerShape)]);
+    }
+    return this.applyEagerWithState(x as Tensor, opts as RNNCallOptions);
+  }
+
+  /** A recorded `applyWithState` node runs as `applyWithState`; the initial states follow the input. */
+  override callNode(node: Node, inputs: readonly Tensor[], opts: CallOptions): Tensor[] {
+    if (!node.call.kwargs.withState) return super.callNode(node, inputs, opts);
+    const initialState = node.call.states > 0 ? inputs.slice(1, 1 + node.call.states) : null;
+    return this.applyWithState(inputs[0]!, { ...opts, initialState });
+  }
+
+  private applyEagerWithState(x: Tensor, opts: RNNCallOptions): Tensor[] {
     if (!(x instanceof Tensor)) throw new TypeError(`${this.describe('applyWithState')}: expected a Tensor, got ${describe(x)}`);
     if (x.isDisposed) throw new Error(`${this.describe('applyWithState')}: the input tensor was disposed`);
     this.checkInputShape(x.shape);
