@@ -8,6 +8,7 @@ import { alloc } from './strided.js';
 import { unary } from './unary.js';
 import { softmax } from './softmax.js';
 import { windowsGrad } from './windows.js';
+import { fusedKernels } from './fused.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm.js';
 
 const referenceKernels: Kernels = { unary, binary, where, reduce, softmax, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
@@ -39,6 +40,8 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   return {
     name: 'cpu',
     kernels,
+    // the reference backend composes fused ops from its kernels, so it stays their oracle
+    ...(options.kernels === 'reference' ? {} : { fused: fusedKernels }),
     write(values: TypedArray, dtype: DType): TypedArray {
       if (values instanceof ARRAY_OF[dtype]) return values; // ownership passes to the backend: no copy
       const out = alloc(dtype, values.length);

@@ -1,5 +1,5 @@
 import type { Variable } from '@nabla/autograd';
-import { add, div, maximum, mul, sqrt, square, sub, type Tensor } from '@nabla/tensor';
+import { adamUpdate, type Tensor } from '@nabla/tensor';
 import { bool, num } from './options.js';
 import { Optimizer, type OptimizerConfig, type OptimizerOptions, type Slots } from './optimizer.js';
 
@@ -42,17 +42,14 @@ export class Adam extends Optimizer {
   protected updateStep(g: Tensor, w: Variable, lr: number, slots: Slots): void {
     const t = this.iterations + 1;
     const alpha = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    const m0 = slots.get('momentum');
-    const v0 = slots.get('velocity');
-    const m = add(m0, mul(sub(g, m0), 1 - this.beta1));
-    let v = add(v0, mul(sub(square(g), v0), 1 - this.beta2));
-    slots.set('momentum', m);
-    slots.set('velocity', v);
-    if (this.amsgrad) {
-      v = maximum(slots.get('velocityHat'), v);
-      slots.set('velocityHat', v);
-    }
-    w.assign(sub(w, div(mul(m, alpha), add(sqrt(v), this.epsilon))));
+    // one fused pass where the backend has it (the formula above, to float32 rounding)
+    const next = adamUpdate(w, g, slots.get('momentum'), slots.get('velocity'), this.amsgrad ? slots.get('velocityHat') : null, {
+      alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
+    });
+    slots.set('momentum', next.m);
+    slots.set('velocity', next.v);
+    if (next.vHat) slots.set('velocityHat', next.vHat);
+    w.assign(next.w);
   }
 
   override slotNames(): readonly string[] {

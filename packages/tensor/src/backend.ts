@@ -102,9 +102,36 @@ export interface Kernels {
   windowsGrad(dy: TensorInfo, inputShape: Shape, params: WindowParams): unknown;
 }
 
+/** Hyper-parameters of one fused Adam step (see `adamUpdate`). */
+export interface AdamStep {
+  /** lr·sqrt(1 - beta2^t) / (1 - beta1^t): the bias-corrected step size. */
+  readonly alpha: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/**
+ * Optional fused kernels, outside the closed set: a backend may supply any of them, and the op
+ * that uses one composes the closed kernels instead when it is missing, with the same result.
+ * They exist where fusion removes most of the cost: an optimizer step is ~12 full-size
+ * elementwise passes per weight when composed, one pass when fused.
+ */
+export interface FusedKernels {
+  /**
+   * One Adam step over float32 views of one shape: returns new buffers [w, m, v] (and vHat as a
+   * fourth when `vHat` is given, for AMSGrad), within float32 rounding of the composed ops:
+   * m' = m + (g - m)(1 - beta1); v' = v + (g² - v)(1 - beta2); vHat' = max(vHat, v');
+   * w' = w - (m'·alpha) / (sqrt(vHat' or v') + epsilon).
+   */
+  adam?(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: TensorInfo | null, step: AdamStep): unknown[];
+}
+
 export interface Backend {
   readonly name: string;
   readonly kernels: Kernels;
+  /** Optional fused kernels (see FusedKernels); absent ones are composed from `kernels`. */
+  readonly fused?: FusedKernels;
   /** Puts host values into a new backend buffer. Takes ownership: callers pass a fresh array and never touch it again. */
   write(values: TypedArray, dtype: DType): unknown;
   /** Reads a whole buffer (`size` elements of `dtype`) into a new TypedArray. */

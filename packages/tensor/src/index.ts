@@ -9,7 +9,7 @@ export { bytesPerElement } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, contiguousStrides, isContiguous, sizeOf } from './shape.js';
 export type {
-  Backend, BackendFactory, BinaryOp, Kernels, ReduceOp, TensorInfo, UnaryOp, WindowParams,
+  AdamStep, Backend, BackendFactory, FusedKernels, BinaryOp, Kernels, ReduceOp, TensorInfo, UnaryOp, WindowParams,
 } from './backend.js';
 export { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from './backend.js';
 export type { ApplyHook, MemoryInfo } from './engine.js';
@@ -31,6 +31,7 @@ export {
 export { argmax, argmin, logSumExp, max, mean, min, prod, sum, variance, type Axis } from './ops/reduce.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export { matmul } from './ops/matmul.js';
+export { adamUpdate, type AdamResult } from './ops/fused.js';
 export { broadcastTo, expandDims, flatten, reshape, slice, squeeze, transpose, windows } from './ops/views.js';
 export { concat, gather, oneHot, pad, scatterAdd, split, stack, tile, windowsGrad } from './ops/combine.js';
 export {

@@ -1,0 +1,75 @@
+import { adamUpdate, memory, randomNormal, randomUniform, tensor, transpose, withBackend, type Tensor } from '@nabla/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCpuBackend } from '../src/index.js';
+
+const fast = createCpuBackend();
+const reference = createCpuBackend({ kernels: 'reference' });
+afterAll(() => {
+  fast.dispose?.();
+  reference.dispose?.();
+});
+
+const step = { alpha: 3e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/** Same values on `backend` (copied through the host). */
+function on(values: Float32Array, shape: number[]): Tensor {
+  return tensor(Float32Array.from(values), shape);
+}
+
+/** Runs adamUpdate on a backend from host arrays; `t` transposes every input view first. */
+function run(backend: typeof fast, host: Float32Array[], shape: number[], amsgrad: boolean, t: boolean): Float32Array[] {
+  return withBackend(backend, () => {
+    const [w, g, m, v, h] = host.map((a) => (t ? transpose(on(a, [shape[1]!, shape[0]!])) : on(a, shape)));
+    const r = adamUpdate(w!, g!, m!, v!, amsgrad ? h! : null, step);
+    const out = [r.w, r.m, r.v, ...(r.vHat ? [r.vHat] : [])].map((x) => x.dataSync() as Float32Array);
+    for (const x of [w, g, m, v, h, r.w, r.m, r.v, r.vHat]) x?.dispose();
+    return out;
+  });
+}
+
+describe('fused Adam (cpu) against the composed ops (reference kernels)', () => {
+  for (const amsgrad of [false, true]) {
+    for (const transposed of [false, true]) {
+      it(`agrees to float32 rounding${amsgrad ? ' with AMSGrad' : ''}${transposed ? ' on transposed views' : ''}`, () => {
+        const shape = [37, 19]; // not a multiple of anything
+        const host = withBackend(reference, () =>
+          [randomNormal(shape, 0, 1, 1), randomNormal(shape, 0, 1, 2), randomNormal(shape, 0, 0.1, 3), randomUniform(shape, 0, 0.01, 4), randomUniform(shape, 0, 0.02, 5)]
+            .map((x) => { const a = Float32Array.from(x.dataSync() as Float32Array); x.dispose(); return a; }));
+        const a = run(fast, host, shape, amsgrad, transposed);
+        const b = run(reference, host, shape, amsgrad, transposed);
+        expect(a.length).toBe(amsgrad ? 4 : 3);
+        // the fused kernel rounds once per output; the composed ops after each of ~12 ops
+        for (let k = 0; k < a.length; k++) {
+          // relative to the output's scale: near-zero moments come from cancellation, where
+          // both sides carry the rounding of their larger intermediates
+          const scale = Math.max(...Array.from(b[k]!, Math.abs));
+          const worst = Math.max(...Array.from(a[k]!, (x, i) => Math.abs(x - b[k]![i]!)));
+          expect(worst / scale, `output ${k}`).toBeLessThan(1e-6);
+        }
+        // and the update moved w against g (the first moment m' has g's sign when m started small)
+        expect(a[0]!.some((x, i) => x !== host[0]![i])).toBe(true);
+      });
+    }
+  }
+
+  it('matches a hand-computed step', () => {
+    const [w, m, v] = run(fast, [0.5, 2, 0.1, 0.04].map((x) => Float32Array.of(x)), [1, 1], false, false);
+    const m1 = 0.1 + (2 - 0.1) * 0.1;
+    const v1 = 0.04 + (4 - 0.04) * 0.001;
+    expect(m[0]).toBeCloseTo(m1, 6);
+    expect(v[0]).toBeCloseTo(v1, 6);
+    expect(w[0]).toBeCloseTo(0.5 - (m1 * 3e-3) / (Math.sqrt(v1) + 1e-7), 6);
+  });
+
+  it('names the op and the shapes on mismatched inputs, and leaks nothing', () => {
+    withBackend(fast, () => {
+      const before = memory().numTensors;
+      const a = tensor([1, 2, 3]);
+      const b = tensor([1, 2]);
+      expect(() => adamUpdate(a, a, a, b, null, step)).toThrow(/adamUpdate: .*\[3\] float32, .*\[2\] float32/);
+      a.dispose();
+      b.dispose();
+      expect(memory().numTensors).toBe(before);
+    });
+  });
+});
