@@ -1,20 +1,24 @@
 import type { AdamStep, FusedKernels, TensorInfo } from '@nabla/tensor';
-import { toContiguous } from './strided.js';
+import { bufferOf, toContiguous } from './strided.js';
 
 /**
  * One pass of Adam over every element, in float64, each result rounded once when stored: within
  * float32 rounding of the composed ops (which round after every op). Rounding every intermediate
  * with Math.fround to match them bit for bit made this loop 2-3× slower in V8, measured.
  */
-function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: TensorInfo | null, step: AdamStep): Float32Array[] {
-  const W = toContiguous(w);
+function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: TensorInfo | null, step: AdamStep, inPlace: boolean): Float32Array[] {
+  // donated views are whole buffers (offset 0, contiguous): use the buffers themselves, which
+  // the caller recognises as written in place
+  const state = (t: TensorInfo) => (inPlace ? bufferOf(t) : toContiguous(t)) as Float32Array;
+  const W = state(w);
   const G = toContiguous(g);
-  const M = toContiguous(m);
-  const V = toContiguous(v);
-  const n = W.length;
-  const w1 = new Float32Array(n);
-  const m1 = new Float32Array(n);
-  const v1 = new Float32Array(n);
+  const M = state(m);
+  const V = state(v);
+  const n = G.length; // (g is never donated: its contiguous copy has exactly the element count)
+  // donated buffers are overwritten: each element is read before it is written
+  const w1 = inPlace ? W : new Float32Array(n);
+  const m1 = inPlace ? M : new Float32Array(n);
+  const v1 = inPlace ? V : new Float32Array(n);
   const { alpha, epsilon } = step;
   const c1 = 1 - step.beta1;
   const c2 = 1 - step.beta2;
@@ -29,8 +33,8 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
     }
     return [w1, m1, v1];
   }
-  const H = toContiguous(vHat);
-  const h1 = new Float32Array(n);
+  const H = state(vHat);
+  const h1 = inPlace ? H : new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const gi = G[i]!;
     const mi = M[i]! + (gi - M[i]!) * c1;

@@ -61,6 +61,32 @@ describe('fused Adam (cpu) against the composed ops (reference kernels)', () => 
     expect(w[0]).toBeCloseTo(0.5 - (m1 * 3e-3) / (Math.sqrt(v1) + 1e-7), 6);
   });
 
+  it('overwrites donated storage only when nothing else views it', () => {
+    withBackend(fast, () => {
+      const before = memory();
+      const make = () => [tensor([0.5, -1, 2]), tensor([0.1, 0.2, -0.3]), tensor([0.01, 0.02, 0.03]), tensor([1e-4, 2e-4, 3e-4])];
+      const [w0, g0, m0, v0] = make();
+      const plain = adamUpdate(w0!, g0!, m0!, v0!, null, step);
+      const expected = [plain.w, plain.m, plain.v].map((t) => Array.from(t.dataSync()));
+      // exclusive: results live in the same storage, the old tensors are replaced by the caller
+      const [w, g, m, v] = make();
+      const donated = adamUpdate(w!, g!, m!, v!, null, step, { donate: true });
+      expect(donated.w.storage).toBe(w!.storage);
+      expect(donated.m.storage).toBe(m!.storage);
+      expect([donated.w, donated.m, donated.v].map((t) => Array.from(t.dataSync()))).toEqual(expected);
+      // shared: a second view of m keeps its old values, so nothing is written in place
+      const [w2, g2, m2, v2] = make();
+      const alias = m2!.reshape([3, 1]);
+      const kept = adamUpdate(w2!, g2!, m2!, v2!, null, step, { donate: true });
+      expect(kept.m.storage).not.toBe(m2!.storage);
+      expect(Array.from(alias.dataSync())).toEqual(Array.from(Float32Array.of(0.01, 0.02, 0.03)));
+      expect([kept.w, kept.m, kept.v].map((t) => Array.from(t.dataSync()))).toEqual(expected);
+      for (const t of [w0, g0, m0, v0, plain.w, plain.m, plain.v, w, g, m, v, donated.w, donated.m, donated.v, w2, g2, m2, v2, alias, kept.w, kept.m, kept.v]) t!.dispose();
+      expect(memory().numBuffers).toBe(before.numBuffers);
+      expect(memory().numBytes).toBe(before.numBytes);
+    });
+  });
+
   it('names the op and the shapes on mismatched inputs, and leaks nothing', () => {
     withBackend(fast, () => {
       const before = memory().numTensors;

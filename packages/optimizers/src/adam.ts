@@ -42,10 +42,11 @@ export class Adam extends Optimizer {
   protected updateStep(g: Tensor, w: Variable, lr: number, slots: Slots): void {
     const t = this.iterations + 1;
     const alpha = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    // one fused pass where the backend has it (the formula above, to float32 rounding)
-    const next = adamUpdate(w, g, slots.get('momentum'), slots.get('velocity'), this.amsgrad ? slots.get('velocityHat') : null, {
-      alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
-    });
+    // one fused pass where the backend has it (the formula above, to float32 rounding); the
+    // slots and w are replaced right below, so their storage is donated to the update
+    const step = { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    const vHat = this.amsgrad ? slots.get('velocityHat') : null;
+    const next = adamUpdate(w, g, slots.get('momentum'), slots.get('velocity'), vHat, step, { donate: true });
     slots.set('momentum', next.m);
     slots.set('velocity', next.v);
     if (next.vHat) slots.set('velocityHat', next.vHat);

@@ -123,8 +123,10 @@ export interface FusedKernels {
    * fourth when `vHat` is given, for AMSGrad), within float32 rounding of the composed ops:
    * m' = m + (g - m)(1 - beta1); v' = v + (g² - v)(1 - beta2); vHat' = max(vHat, v');
    * w' = w - (m'·alpha) / (sqrt(vHat' or v') + epsilon).
+   * With `inPlace` the caller donates w, m, v and vHat (contiguous, offset 0, seen by nobody
+   * else): the kernel may write the results into their buffers and return those.
    */
-  adam?(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: TensorInfo | null, step: AdamStep): unknown[];
+  adam?(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: TensorInfo | null, step: AdamStep, inPlace: boolean): unknown[];
 }
 
 export interface Backend {

@@ -26,6 +26,10 @@ export class Storage {
   retain(): void {
     this.refs++;
   }
+  /** Whether exactly one tensor holds this storage (so an op may overwrite it for that tensor's replacement). */
+  get isExclusive(): boolean {
+    return this.refs === 1;
+  }
   release(): void {
     if (--this.refs === 0) {
       this.backend.release(this.buffer);
