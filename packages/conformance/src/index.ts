@@ -14,6 +14,10 @@ import { suites } from './suites.js';
 
 export type { ConformanceTarget, Tolerance } from './harness.js';
 export { DEFAULT_TOLERANCE, expectClose, expectTensor, noLeak, randomValues, useBackend } from './harness.js';
+export { FD_STEP, GRADIENT_TOLERANCES } from './gradients.js';
+/** The float64 reference implementations the suites compare against (for other packages' conformance-style tests). */
+export * as reference from './reference.js';
+export { refConv2dTranspose, refDepthwiseConv2d } from './conv-extra.js';
 
 /** Registers every conformance suite for `target` (call at the top level of a test file). */
 export function runConformance(target: ConformanceTarget): void {

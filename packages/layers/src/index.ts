@@ -43,7 +43,8 @@ export {
   BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs,
 } from './layers/normalization.js';
 export {
-  BaseConv, Conv1D, Conv2D, type ConvArgs, type DataFormat,
+  BaseConv, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+  type Conv2DTransposeArgs, type ConvArgs, type DataFormat, type DepthwiseConv2DArgs, type SeparableConv2DArgs,
 } from './layers/convolutional.js';
 export {
   AveragePooling1D, AveragePooling2D, BaseGlobalPooling, BasePooling, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
