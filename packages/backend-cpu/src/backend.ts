@@ -2,7 +2,7 @@ import type { Backend, DType, Kernels, TypedArray } from '@nabla/tensor';
 import { binary, where } from './binary.js';
 import { cast } from './cast.js';
 import { concat, gather, pad, scatterAdd } from './combine.js';
-import { createMatmul, matmul } from './matmul.js';
+import { createMatmul, matmul, type GemmChoice } from './matmul.js';
 import { reduce } from './reduce.js';
 import { alloc } from './strided.js';
 import { unary } from './unary.js';
@@ -10,6 +10,8 @@ import { softmax } from './softmax.js';
 import { windowsGrad } from './windows.js';
 import { fusedKernels } from './fused.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm.js';
+import { availableThreads } from './threads/pool.js';
+import { acquireThreadedGemm, type ThreadedGemm } from './threads/shared.js';
 
 const referenceKernels: Kernels = { unary, binary, where, reduce, softmax, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
 
@@ -22,6 +24,25 @@ const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof U
 export interface CpuBackendOptions {
   /** 'fast' (default): matmul on a WebAssembly SIMD GEMM; 'reference': the JS kernels. */
   readonly kernels?: 'reference' | 'fast';
+  /**
+   * Threads for large matrix products (fast kernels only): 1 keeps everything on the
+   * calling thread. Default: the NABLA_THREADS environment variable, else every core.
+   */
+  readonly threads?: number;
+  /**
+   * m·n·k from which a product is split across threads (default `THREAD_MIN_WORK`);
+   * smaller ones stay on the calling thread, where waking workers would cost more.
+   */
+  readonly threadMinWork?: number;
+}
+
+/** Default m·n·k from which products go to the worker pool (measured crossover, see DESIGN.md). */
+export const THREAD_MIN_WORK = 2 ** 21;
+
+function threadCount(option: number | undefined): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['NABLA_THREADS'];
+  const wanted = option ?? (env !== undefined && env !== '' ? Number(env) : availableThreads());
+  return Number.isFinite(wanted) ? Math.max(1, Math.floor(wanted)) : 1;
 }
 
 /**
@@ -29,13 +50,27 @@ export interface CpuBackendOptions {
  * for bool) that the garbage collector frees.
  *
  * Kernels: 'fast' (the default) runs matmul on a WebAssembly SIMD GEMM (falling back to
- * the JS kernel where WebAssembly SIMD is unavailable); 'reference' keeps the JS kernels.
+ * the JS kernel where WebAssembly SIMD is unavailable), split across worker threads for
+ * large products where the runtime allows (`threads`); 'reference' keeps the JS kernels.
  *
  * @example await setBackend(createCpuBackend());
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   let engine: WasmGemm | null = options.kernels === 'reference' ? null : createWasmGemm();
-  const kernels: Kernels = engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(() => engine) };
+  const threads = engine === null ? 1 : threadCount(options.threads);
+  const minWork = options.threadMinWork ?? THREAD_MIN_WORK;
+  // the pool starts on the first product large enough to use it, so backends that only
+  // ever see small products (most tests) start no workers
+  let threaded: ThreadedGemm | null | undefined;
+  const pick = (work: number): GemmChoice => {
+    if (engine === null) return null;
+    if (threads > 1 && work >= minWork) {
+      if (threaded === undefined) threaded = acquireThreadedGemm(threads);
+      if (threaded !== null) return { gemm: threaded.gemm, parallel: true };
+    }
+    return { gemm: engine, parallel: false };
+  };
+  const kernels: Kernels = engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick) };
   const readSync = (buffer: unknown, _dtype: DType, size: number): TypedArray => (buffer as TypedArray).slice(0, size);
   return {
     name: 'cpu',
@@ -56,6 +91,8 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     },
     dispose() {
       engine = null; // drops the wasm memory; matmul falls back to the JS kernel
+      threaded?.release(); // the last backend on a pool terminates its workers
+      threaded = null;
     },
   };
 }

@@ -5,11 +5,11 @@
  * @example import '@nabla/backend-cpu'; await setBackend('cpu');
  */
 import { registerBackend } from '@nabla/tensor';
-import { createCpuBackend } from './backend.js';
+import { createCpuBackend, THREAD_MIN_WORK } from './backend.js';
 
-export { createCpuBackend };
+export { createCpuBackend, THREAD_MIN_WORK };
 export type { CpuBackendOptions } from './backend.js';
-export { createWasmGemm, emitGemmModule, WasmGemm } from './wasm/gemm.js';
+export { createWasmGemm, emitGemmModule, gemmUsesFma, WasmGemm } from './wasm/gemm.js';
 export { gemm } from './matmul.js';
 export { erf, roundHalfEven } from './unary.js';
 export { toContiguous } from './strided.js';

@@ -1,6 +1,9 @@
 import type { TensorInfo } from '@nabla/tensor';
 import type { WasmGemm } from './wasm/gemm.js';
 
+/** The GEMM a product of m·n·k = `work` runs on, and whether it may split it across threads. */
+export type GemmChoice = { readonly gemm: WasmGemm; readonly parallel: boolean } | null;
+
 /**
  * Float32 matrix product. The seam is `gemm` on row-major buffers (where a later
  * WebAssembly SIMD kernel plugs in); the batched kernel reaches the same code with
@@ -254,15 +257,17 @@ export function matmul(a: TensorInfo, b: TensorInfo): Float32Array {
 }
 
 /**
- * The matmul kernel on a WebAssembly GEMM (`engine()` null: the JS kernel above). A and
+ * The matmul kernel on a WebAssembly GEMM (`pick` null: the JS kernel above). A and
  * B are packed from their strided views straight into the wasm memory; a B repeated
- * over the batch (stride 0) is packed once.
+ * over the batch (stride 0) is packed once. `pick(m·n·k)` chooses the GEMM per product,
+ * so small products stay on one thread and large ones go to the worker pool.
  */
-export function createMatmul(engine: () => WasmGemm | null): (a: TensorInfo, b: TensorInfo) => Float32Array {
+export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo, b: TensorInfo) => Float32Array {
   return (a, b) => {
-    const g = engine();
-    if (g === null) return matmul(a, b);
     const { m, k, n, batch, each } = batched(a, b);
+    const choice = pick(m * n * k);
+    if (choice === null) return matmul(a, b);
+    const { gemm: g, parallel } = choice;
     const out = new Float32Array(batch * m * n);
     if (out.length === 0 || k === 0) return out;
     // byte addresses are i32 in the kernel: products whose arena passes 2 GiB stay in JS
@@ -275,7 +280,7 @@ export function createMatmul(engine: () => WasmGemm | null): (a: TensorInfo, b: 
         packedAt = bm.offset;
       }
       g.packA(m, k, am, aPtr);
-      const ldc = g.compute(m, n, k, aPtr, bPtr, cPtr);
+      const ldc = g.compute(m, n, k, aPtr, bPtr, cPtr, parallel);
       g.copyOut(m, n, cPtr, ldc, out, t * m * n);
     });
     return out;

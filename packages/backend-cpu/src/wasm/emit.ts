@@ -12,9 +12,10 @@ export type ValType = typeof I32 | typeof F32 | typeof V128;
 /** Scalar opcodes. */
 export const Op = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f,
+  call: 0x10, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Const: 0x41, i32Eqz: 0x45, i32Ne: 0x47, i32LtS: 0x48, i32GtS: 0x4a,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c,
+  i32Const: 0x41, i32Eqz: 0x45, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e,
   void: 0x40,
 } as const;
 
@@ -22,6 +23,8 @@ export const Op = {
 export const Simd = {
   v128Load: 0x00, v128Load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c,
   f32x4Splat: 0x13, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
+  /** Relaxed SIMD: a * b + c, fused where the hardware has FMA (validates only where relaxed SIMD is on). */
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
 export function uleb(n: number): number[] {

@@ -2,12 +2,17 @@
  * WebAssembly SIMD GEMM. A micro-kernel emitted at run time (see emit.ts) multiplies
  * packed panels: A in MR-row panels [panel][k][MR], B in NR-column panels
  * [panel][k][NR] (NR = 4 * NV floats), both K-major and zero-padded to whole panels,
- * into an MR x NR tile of C held in MR * NV f32x4 accumulators.
+ * into an MR x NR tile of C held in MR * NV f32x4 accumulators. A second function,
+ * `compute`, walks the cache blocks of one rectangle of C and calls the kernel, so a
+ * worker thread (threads/pool.ts) runs a share of a product with one call.
  *
- * Shape of the tile (measured on Zen 5 / V8 11.3): V8 gives wasm 16 vector registers
- * on x64, so 8 accumulators (2 x 16) leave room for 4 B vectors and a broadcast; 12+
- * accumulators spill and halve the speed. The k-loop stays rolled (unrolled, V8
- * hoisted loads and spilled). 2 x 16 needs half the broadcast loads per flop of 4 x 8.
+ * Shape of the tile: V8 gives wasm 16 vector registers on x64, so 8 accumulators
+ * (2 x 16) leave room for 4 B vectors and a broadcast; 12+ accumulators spill. The
+ * k-loop stays rolled (unrolled, V8 hoisted loads and spilled). Where relaxed SIMD
+ * validates (Node 22+, Chrome 114+, or V8's --experimental-wasm-relaxed-simd) the
+ * multiply-add is one f32x4.relaxed_madd: on the Xeon this was measured on, the kernel
+ * went from ~21 to ~37 GFLOP/s in L1, because mul + add are two uops on three ports
+ * where an FMA is one on two.
  */
 import { Code, emitModule, I32, Op, Simd, V128, type ValType } from './emit.js';
 
@@ -19,13 +24,17 @@ const KC = 256;
 /** Rows of A per block: an MC x KC block of packed A (128 KiB) stays in L2. */
 const MC = 128;
 const PAGE = 65536;
+/** Bytes at the bottom of the memory kept for the thread pool's control block (threads/pool.ts). */
+export const CONTROL_BYTES = 4096;
+/** Pages a shared memory may grow to: 2 GiB, the reach of the kernel's i32 byte addresses. */
+export const MAX_PAGES = 32768;
 
 /**
  * kernel(kc, a, astep, b, c, ldc, tiles, accumulate), all i32 byte addresses/strides:
  * for t < tiles: C[c + t*MR*ldc .. MR x NR tile] (=, or += when accumulate) A panel slice
  * (a + t*astep, kc x MR) times B panel slice (b, kc x NR). ldc is in bytes. kc, tiles > 0.
  */
-function emitKernel(mr: number, nv: number): Code {
+function emitKernel(mr: number, nv: number, fma: boolean): Code {
   const [KCP, A, ASTEP, B, C, LDC, TILES, ACC] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [PA, PB, K, CROW] = [8, 9, 10, 11];
   const acc = (r: number, q: number) => 12 + r * nv + q;
@@ -40,7 +49,8 @@ function emitKernel(mr: number, nv: number): Code {
   for (let r = 0; r < mr; r++) {
     c.get(PA).splatLoad(4 * r).set(av);
     for (let q = 0; q < nv; q++) {
-      c.get(acc(r, q)).get(av).get(bv(q)).simd(Simd.f32x4Mul).simd(Simd.f32x4Add).set(acc(r, q));
+      if (fma) c.get(av).get(bv(q)).get(acc(r, q)).simd(Simd.f32x4RelaxedMadd).set(acc(r, q));
+      else c.get(acc(r, q)).get(av).get(bv(q)).simd(Simd.f32x4Mul).simd(Simd.f32x4Add).set(acc(r, q));
     }
   }
   c.get(PA).i32(4 * mr).op(Op.i32Add).set(PA);
@@ -72,16 +82,64 @@ function emitKernel(mr: number, nv: number): Code {
   return c;
 }
 
-/** The GEMM module: imports env.memory, exports `kernel` (an MR x NR tile). */
-export function emitGemmModule(options: { shared?: boolean; maximumPages?: number } = {}): Uint8Array<ArrayBuffer> {
+/**
+ * compute(i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc): rows [i0, i1) (multiples of
+ * MR, i0 < i1) times B panels [p0, p1) (p0 < p1) of padded C = packed A · packed B, in
+ * K blocks of kcMax (the first stores, later ones accumulate) and MC-row blocks: each
+ * kernel call streams one A block (L2) against one B micro-panel (L1). ldc in bytes.
+ */
+function emitCompute(): Code {
+  const [I0, I1, P0, P1, K, KCMAX, APTR, BPTR, CPTR, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [K0, KCL, IB, TILES, A, JP, ASTEP] = [10, 11, 12, 13, 14, 15, 16];
+  const c = new Code();
+  c.get(K).i32(MR * 4).op(Op.i32Mul).set(ASTEP);
+  c.i32(0).set(K0);
+  c.op(Op.loop, Op.void); // K blocks
+  // kc = min(kcMax, k - k0)
+  c.get(K).get(K0).op(Op.i32Sub).get(KCMAX).get(K).get(K0).op(Op.i32Sub).get(KCMAX).op(Op.i32LtU).op(Op.select).set(KCL);
+  c.get(I0).set(IB);
+  c.op(Op.loop, Op.void); // MC-row blocks
+  // tiles = min(MC, i1 - ib) / MR
+  c.get(I1).get(IB).op(Op.i32Sub).i32(MC).get(I1).get(IB).op(Op.i32Sub).i32(MC).op(Op.i32LtU).op(Op.select)
+    .i32(MR).op(Op.i32DivU).set(TILES);
+  // a = aPtr + (ib * k + k0 * MR) * 4
+  c.get(APTR).get(IB).get(K).op(Op.i32Mul).get(K0).i32(MR).op(Op.i32Mul).op(Op.i32Add).i32(4).op(Op.i32Mul).op(Op.i32Add).set(A);
+  c.get(P0).set(JP);
+  c.op(Op.loop, Op.void); // B panels
+  c.get(KCL).get(A).get(ASTEP);
+  c.get(BPTR).get(JP).get(K).op(Op.i32Mul).get(K0).op(Op.i32Add).i32(NR * 4).op(Op.i32Mul).op(Op.i32Add);
+  c.get(CPTR).get(IB).get(LDC).op(Op.i32Mul).op(Op.i32Add).get(JP).i32(NR * 4).op(Op.i32Mul).op(Op.i32Add);
+  c.get(LDC).get(TILES).get(K0).op(Op.call, 0);
+  c.get(JP).i32(1).op(Op.i32Add).tee(JP).get(P1).op(Op.i32LtU).op(Op.brIf, 0);
+  c.op(Op.end); // B panels
+  c.get(IB).i32(MC).op(Op.i32Add).tee(IB).get(I1).op(Op.i32LtU).op(Op.brIf, 0);
+  c.op(Op.end); // MC-row blocks
+  c.get(K0).get(KCL).op(Op.i32Add).tee(K0).get(K).op(Op.i32LtU).op(Op.brIf, 0);
+  c.op(Op.end); // K blocks
+  return c;
+}
+
+export interface GemmModuleOptions {
+  /** A shared memory import (for worker threads); needs `maximumPages`. */
+  readonly shared?: boolean;
+  readonly maximumPages?: number;
+  /** Multiply-add with f32x4.relaxed_madd (the bytes validate only where relaxed SIMD is on). */
+  readonly fma?: boolean;
+}
+
+/** The GEMM module: imports env.memory, exports `kernel` (an MR x NR tile) and `compute` (a rectangle of C). */
+export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<ArrayBuffer> {
   const locals: ValType[] = [I32, I32, I32, I32, ...new Array<ValType>(MR * NV + NV + 1).fill(V128)];
   return emitModule({
     memory: { module: 'env', field: 'memory', initial: 1, maximum: options.maximumPages, shared: options.shared },
-    funcs: [{ name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV) }],
+    funcs: [
+      { name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false) },
+      { name: 'compute', params: new Array<ValType>(10).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute() },
+    ],
   });
 }
 
-type KernelFn = (kc: number, a: number, astep: number, b: number, c: number, ldc: number, tiles: number, acc: number) => void;
+type ComputeFn = (i0: number, i1: number, p0: number, p1: number, k: number, kcMax: number, aPtr: number, bPtr: number, cPtr: number, ldc: number) => void;
 
 /** A strided float32 matrix: element (i, j) is data[offset + i * rs + j * cs]. */
 export interface Mat {
@@ -91,29 +149,52 @@ export interface Mat {
   readonly cs: number;
 }
 
+/**
+ * Worker threads that run `compute` on the same module and memory (threads/pool.ts).
+ * `run(shares, own)` hands shares[w] (compute's 10 arguments) to worker w, runs `own` on
+ * the calling thread, and returns when every share is done.
+ */
+export interface GemmThreads {
+  /** Workers (the calling thread not counted). */
+  readonly workers: number;
+  /** False until every worker has started (products run on the calling thread meanwhile). */
+  ready(): boolean;
+  run(shares: readonly (readonly number[])[], own: () => void): void;
+}
+
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /**
- * One instance of the kernel with its memory: a scratch arena (bump allocator, reset per
- * product, grown with memory.grow) that holds packed A, packed B and the padded C.
+ * One instance of the GEMM with its memory. Layout: [0, CONTROL_BYTES) is the thread
+ * pool's control block; above it a scratch arena (bump allocator, reset per product,
+ * grown with memory.grow) holds packed B, packed A and the padded C. Only the calling
+ * thread allocates and grows, between parallel runs; a shared memory's growth is seen
+ * by every instance on it, and workers address it only through `compute`.
  */
 export class WasmGemm {
   readonly memory: WebAssembly.Memory;
-  private readonly kernel: KernelFn;
+  private readonly computeFn: ComputeFn;
   private f32: Float32Array;
-  private top = 0;
+  private top = CONTROL_BYTES;
+  private threads: GemmThreads | null = null;
 
-  constructor(module: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 16 });
+  /** `memory` defaults to a fresh unshared one; a shared memory must match the module's import. */
+  constructor(module: WebAssembly.Module, memory?: WebAssembly.Memory) {
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 16 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    this.kernel = instance.exports['kernel'] as KernelFn;
+    this.computeFn = instance.exports['compute'] as ComputeFn;
     this.f32 = new Float32Array(this.memory.buffer);
     this.warmUp();
   }
 
+  /** Workers that `compute(..., parallel = true)` splits products across (null: one thread). */
+  useThreads(threads: GemmThreads | null): void {
+    this.threads = threads;
+  }
+
   /** Frees the arena (a later product allocates it again from the start). */
   reset(): void {
-    this.top = 0;
+    this.top = CONTROL_BYTES;
   }
 
   /** Bytes of scratch; may grow the memory (views taken before are stale: use `view`). */
@@ -148,33 +229,39 @@ export class WasmGemm {
       const nr = Math.min(NR, n - j0);
       let src = b.offset + j0 * cs;
       if (nr === NR && cs === 1) {
+        // unrolled: a row of a full panel is 16 contiguous floats (NR = 16)
         for (let kk = 0; kk < k; kk++, q += NR, src += rs) {
-          for (let c = 0; c < NR; c++) f[q + c] = data[src + c]!;
+          f[q] = data[src]!; f[q + 1] = data[src + 1]!; f[q + 2] = data[src + 2]!; f[q + 3] = data[src + 3]!;
+          f[q + 4] = data[src + 4]!; f[q + 5] = data[src + 5]!; f[q + 6] = data[src + 6]!; f[q + 7] = data[src + 7]!;
+          f[q + 8] = data[src + 8]!; f[q + 9] = data[src + 9]!; f[q + 10] = data[src + 10]!; f[q + 11] = data[src + 11]!;
+          f[q + 12] = data[src + 12]!; f[q + 13] = data[src + 13]!; f[q + 14] = data[src + 14]!; f[q + 15] = data[src + 15]!;
         }
       } else {
         for (let kk = 0; kk < k; kk++, q += NR, src += rs) {
           let c = 0;
-          for (; c < nr; c++) f[q + c] = data[src + c * cs]!;
+          for (let s = src; c < nr; c++, s += cs) f[q + c] = data[s]!;
           for (; c < NR; c++) f[q + c] = 0;
         }
       }
     }
   }
 
-  /** A (m x k) into MR-row panels [panel][k][MR] at byte `ptr`, zero-padded. */
+  /** A (m x k) into MR-row panels [panel][k][MR] at byte `ptr`, zero-padded (MR = 2: both rows in one pass). */
   packA(m: number, k: number, a: Mat, ptr: number): void {
     const f = this.f32;
     const { data, rs, cs } = a;
-    const panels = Math.ceil(m / MR);
-    for (let p = 0; p < panels; p++) {
-      const base = (ptr >> 2) + p * k * MR;
-      for (let r = 0; r < MR; r++) {
-        const row = p * MR + r;
-        let q = base + r;
-        if (row < m) {
-          for (let kk = 0, src = a.offset + row * rs; kk < k; kk++, q += MR, src += cs) f[q] = data[src]!;
-        } else {
-          for (let kk = 0; kk < k; kk++, q += MR) f[q] = 0;
+    let q = ptr >> 2;
+    for (let i = 0; i < m; i += MR) {
+      let s0 = a.offset + i * rs;
+      if (i + 1 < m) {
+        for (let kk = 0, s1 = s0 + rs; kk < k; kk++, q += 2, s0 += cs, s1 += cs) {
+          f[q] = data[s0]!;
+          f[q + 1] = data[s1]!;
+        }
+      } else {
+        for (let kk = 0; kk < k; kk++, q += 2, s0 += cs) {
+          f[q] = data[s0]!;
+          f[q + 1] = 0;
         }
       }
     }
@@ -182,26 +269,32 @@ export class WasmGemm {
 
   /**
    * Padded C (ceil(m/MR)*MR x ceil(n/NR)*NR, row-major) at byte `cPtr` = packed A at
-   * `aPtr` times packed B at `bPtr`; k > 0. Returns C's row stride in floats.
+   * `aPtr` times packed B at `bPtr`; k > 0. Returns C's row stride in floats. With
+   * `parallel` (the caller judged the product large enough) it is split across the threads by rows of C (by B panels when there are too
+   * few rows): each share is a rectangle of C, so no two threads write the same bytes.
    */
-  compute(m: number, n: number, k: number, aPtr: number, bPtr: number, cPtr: number): number {
+  compute(m: number, n: number, k: number, aPtr: number, bPtr: number, cPtr: number, parallel = false): number {
     const mp = Math.ceil(m / MR) * MR;
     const panels = Math.ceil(n / NR);
     const ldc = panels * NR;
-    const blocks = Math.ceil(k / KC);
-    const kcMax = Math.ceil(k / blocks);
-    const kernel = this.kernel;
-    for (let k0 = 0; k0 < k; k0 += kcMax) {
-      const kc = Math.min(kcMax, k - k0);
-      const acc = k0 > 0 ? 1 : 0;
-      for (let i0 = 0; i0 < mp; i0 += MC) {
-        const tiles = Math.min(MC, mp - i0) / MR;
-        const a = aPtr + (i0 * k + k0 * MR) * 4;
-        for (let jp = 0; jp < panels; jp++) {
-          kernel(kc, a, k * MR * 4, bPtr + (jp * k + k0) * NR * 4, cPtr + (i0 * ldc + jp * NR) * 4, ldc * 4, tiles, acc);
-        }
-      }
+    const kcMax = Math.ceil(k / Math.ceil(k / KC));
+    const threads = this.threads;
+    if (!parallel || threads === null || !threads.ready()) {
+      this.computeFn(0, mp, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
+      return ldc;
     }
+    const parts = threads.workers + 1;
+    const rects: number[][] = [];
+    if (mp / MR >= parts * 8) {
+      const step = Math.ceil(mp / MR / parts) * MR;
+      for (let i = 0; i < mp; i += step) rects.push([i, Math.min(mp, i + step), 0, panels]);
+    } else {
+      const step = Math.ceil(panels / parts);
+      for (let p = 0; p < panels; p += step) rects.push([0, mp, p, Math.min(panels, p + step)]);
+    }
+    const shares = rects.map((r) => [...r, k, kcMax, aPtr, bPtr, cPtr, ldc * 4]);
+    const [own, ...rest] = shares;
+    threads.run(rest, () => this.computeFn(...(own as Parameters<ComputeFn>)));
     return ldc;
   }
 
@@ -216,11 +309,11 @@ export class WasmGemm {
     for (let i = 0; i < m; i++) out.set(f.subarray(c0 + i * ldc, c0 + i * ldc + n), at + i * n);
   }
 
-  /** Arena bytes `arena` takes for one m x n x k product. */
+  /** Arena bytes `arena` takes for one m x n x k product (the control block included). */
   arenaBytes(m: number, n: number, k: number): number {
     const mp = Math.ceil(m / MR) * MR;
     const np = Math.ceil(n / NR) * NR;
-    return align(np * k * 4) + align(mp * k * 4) + align(mp * np * 4);
+    return CONTROL_BYTES + align(np * k * 4) + align(mp * k * 4) + align(mp * np * 4);
   }
 
   /** Resets the arena and allocates packed B, packed A and padded C for one m x n x k product. */
@@ -233,7 +326,7 @@ export class WasmGemm {
   }
 
   /** C = A·B for strided matrices (m x k, k x n) into out[at..] row-major, using the arena. */
-  product(m: number, n: number, k: number, a: Mat, b: Mat, out: Float32Array, at: number): void {
+  product(m: number, n: number, k: number, a: Mat, b: Mat, out: Float32Array, at: number, parallel = false): void {
     if (m === 0 || n === 0) return;
     if (k === 0) {
       out.fill(0, at, at + m * n);
@@ -242,11 +335,11 @@ export class WasmGemm {
     const { bPtr, aPtr, cPtr } = this.arena(m, n, k);
     this.packB(k, n, b, bPtr);
     this.packA(m, k, a, aPtr);
-    const ldc = this.compute(m, n, k, aPtr, bPtr, cPtr);
+    const ldc = this.compute(m, n, k, aPtr, bPtr, cPtr, parallel);
     this.copyOut(m, n, cPtr, ldc, out, at);
   }
 
-  /** Runs the kernel a few times so V8 tiers it up before real work. */
+  /** Runs the kernel a few times so V8 tiers it up before real work (workers share the compiled code). */
   private warmUp(): void {
     const [m, n, k] = [16, 32, 64];
     const a: Mat = { data: new Float32Array(m * k).fill(1), offset: 0, rs: k, cs: 1 };
@@ -257,7 +350,29 @@ export class WasmGemm {
   }
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+/** The compiled GEMM module for one memory kind, FMA where relaxed SIMD validates; null without WebAssembly SIMD. */
+const compiled = new Map<string, WebAssembly.Module | null>();
+
+export function gemmModule(shared: boolean): WebAssembly.Module | null {
+  const key = shared ? 'shared' : 'plain';
+  if (!compiled.has(key)) {
+    let found: WebAssembly.Module | null = null;
+    for (const fma of [true, false]) {
+      const bytes = emitGemmModule(shared ? { shared, maximumPages: MAX_PAGES, fma } : { fma });
+      if (WebAssembly.validate(bytes)) {
+        found = new WebAssembly.Module(bytes);
+        break;
+      }
+    }
+    compiled.set(key, found);
+  }
+  return compiled.get(key)!;
+}
+
+/** Whether the GEMM multiplies with relaxed-SIMD FMA here (reported by the benchmark script). */
+export function gemmUsesFma(): boolean {
+  return typeof WebAssembly !== 'undefined' && WebAssembly.validate(emitGemmModule({ fma: true }));
+}
 
 /**
  * A WasmGemm over the given module bytes (default: the emitted GEMM module), or null when
@@ -267,11 +382,8 @@ export function createWasmGemm(bytes?: Uint8Array<ArrayBuffer>): WasmGemm | null
   if (typeof WebAssembly === 'undefined') return null;
   try {
     if (bytes === undefined) {
-      if (compiled === undefined) {
-        const emitted = emitGemmModule();
-        compiled = WebAssembly.validate(emitted) ? new WebAssembly.Module(emitted) : null;
-      }
-      return compiled && new WasmGemm(compiled);
+      const module = gemmModule(false);
+      return module && new WasmGemm(module);
     }
     return WebAssembly.validate(bytes) ? new WasmGemm(new WebAssembly.Module(bytes)) : null;
   } catch {
