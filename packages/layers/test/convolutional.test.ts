@@ -1,7 +1,7 @@
 import { variableGrads, Variable } from '@nabla/autograd';
 import { mul, sum, tidy, type Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv1D, Conv2D, deserializeLayer, serializeLayer } from '../src/index.js';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, deserializeLayer, SeparableConv2D, serializeLayer, type Layer } from '../src/index.js';
 import { expectClose, lcg, t2, useCpu, vals } from './helpers.js';
 
 useCpu();
@@ -244,5 +244,152 @@ describe('Conv1D', () => {
       return scalar(() => sum(mul(l.apply(t2(x0, [1, 7, 2])), g)));
     };
     expectClose(gk, numericGrad(lossAtK, k0), 2e-3, 1e-2);
+  });
+});
+
+/** Serializes through JSON, deserializes, copies the weights and checks the same outputs. */
+function roundTrip<L extends Layer>(l: L, cls: new (...a: never[]) => L, inputShape: number[]): L {
+  const json = JSON.parse(JSON.stringify(serializeLayer(l)));
+  expect(json.className).toBe(l.className);
+  const m = deserializeLayer(json) as L;
+  expect(m).toBeInstanceOf(cls);
+  expect(m.getConfig()).toEqual(l.getConfig());
+  m.setWeights(l.getWeights());
+  const x = t2(lcg(inputShape.reduce((a, b) => a * b), 9), inputShape);
+  expectClose(vals(m.apply(x)), vals(l.apply(x)), 1e-6);
+  return m;
+}
+
+// forward values and gradients of these layers are checked in the layer suite (layers-cpu/-webgpu)
+describe('DepthwiseConv2D', () => {
+  it('weights [kh, kw, in, depthMultiplier] (named kernel) and bias [in·depthMultiplier]; Keras parameter counts and shapes', () => {
+    const l = new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, padding: 'same' });
+    l.build([null, 8, 8, 8]);
+    expect(l.kernel.shape).toEqual([3, 3, 8, 2]);
+    expect(l.bias!.shape).toEqual([16]);
+    expect(l.weights.map((w) => w.name)).toEqual([`${l.name}/kernel`, `${l.name}/bias`]);
+    expect(l.countParams()).toBe(3 * 3 * 8 * 2 + 16);
+    expect(l.computeOutputShape([null, 8, 8, 8])).toEqual([null, 8, 8, 16]);
+    const v = new DepthwiseConv2D({ kernelSize: [3, 2], strides: 2, useBias: false });
+    expect(v.computeOutputShape([4, 9, 7, 3])).toEqual([4, 4, 3, 3]);
+    expect(v.computeOutputShape([null, null, 7, null])).toEqual([null, null, 3, null]);
+    v.build([null, 9, 7, 3]);
+    expect(v.countParams()).toBe(18);
+    expect(v.bias).toBeNull();
+    expect(v.apply(t2(lcg(9 * 7 * 3), [1, 9, 7, 3])).shape).toEqual([1, 4, 3, 3]);
+    l.dispose();
+    v.dispose();
+  });
+
+  it('defaults and config follow Keras; round trip through JSON', () => {
+    const l = new DepthwiseConv2D({ kernelSize: 3, name: 'dw' });
+    expect(l.getConfig()).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], padding: 'valid', depthMultiplier: 1, dilationRate: [1, 1], dataFormat: 'channels_last', useBias: true, activation: 'linear' });
+    expect(JSON.stringify(l.getConfig().depthwiseInitializer)).toContain('GlorotUniform');
+    expect(JSON.stringify(l.getConfig().biasInitializer)).toContain('Zeros');
+    const r = new DepthwiseConv2D({ kernelSize: [2, 3], strides: [1, 2], padding: 'same', depthMultiplier: 3, activation: 'tanh', depthwiseRegularizer: 'l2', biasInitializer: 'ones' });
+    r.build([null, 5, 6, 2]);
+    const m = roundTrip(r, DepthwiseConv2D, [1, 5, 6, 2]);
+    expect(m.regularizationLoss()).not.toBeNull();
+    const k = deserializeLayer({ class_name: 'DepthwiseConv2D', config: { kernel_size: [3, 3], depth_multiplier: 2, use_bias: false } }) as DepthwiseConv2D;
+    expect(k.depthMultiplier).toBe(2);
+    expect(k.useBias).toBe(false);
+  });
+
+  it('errors name the layer and the shapes', () => {
+    expect(() => new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 0 })).toThrow(/DepthwiseConv2D.*depthMultiplier must be a positive integer/);
+    expect(() => new DepthwiseConv2D({ kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/strides > 1 are not compatible with dilationRate > 1/);
+    expect(() => new DepthwiseConv2D({ kernelSize: [3, 3, 3] })).toThrow(/kernelSize must be/);
+    const l = new DepthwiseConv2D({ kernelSize: 3, name: 'dw_err' });
+    expect(() => l.apply(t2(lcg(4), [1, 2, 2, 1]))).toThrow(/DepthwiseConv2D 'dw_err'.*\[null,2,2,1\]/);
+    expect(l.built).toBe(false);
+    l.build([null, 5, 5, 2]);
+    expect(() => l.apply(t2(lcg(75), [1, 5, 5, 3]))).toThrow(/'dw_err'.*axis -1 of the input to have size 2/);
+    expect(() => new DepthwiseConv2D({ kernelSize: 3 }).build([null, 5, 5, null])).toThrow(/channel dimension.*\[null,5,5,null\]/);
+  });
+});
+
+describe('SeparableConv2D', () => {
+  it('weights depthwise_kernel [kh, kw, in, dm], pointwise_kernel [1, 1, in·dm, filters], bias [filters]; Keras parameter counts', () => {
+    const l = new SeparableConv2D({ filters: 32, kernelSize: 3, activation: 'relu' });
+    l.build([null, 16, 16, 16]);
+    expect(l.depthwiseKernel.shape).toEqual([3, 3, 16, 1]);
+    expect(l.pointwiseKernel.shape).toEqual([1, 1, 16, 32]);
+    expect(l.bias!.shape).toEqual([32]);
+    expect(l.weights.map((w) => w.name)).toEqual([`${l.name}/depthwise_kernel`, `${l.name}/pointwise_kernel`, `${l.name}/bias`]);
+    expect(l.countParams()).toBe(144 + 512 + 32);
+    expect(l.computeOutputShape([null, 16, 16, 16])).toEqual([null, 14, 14, 32]);
+    const m = new SeparableConv2D({ filters: 4, kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same' });
+    m.build([null, 7, 7, 3]);
+    expect(m.pointwiseKernel.shape).toEqual([1, 1, 6, 4]);
+    expect(m.computeOutputShape([null, 7, 7, 3])).toEqual([null, 4, 4, 4]);
+    l.dispose();
+    m.dispose();
+  });
+
+  it('defaults and config follow Keras; round trip through JSON', () => {
+    const l = new SeparableConv2D({ filters: 2, kernelSize: 3 });
+    expect(l.getConfig()).toMatchObject({ filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', depthMultiplier: 1, dilationRate: [1, 1], useBias: true, activation: 'linear' });
+    expect(JSON.stringify(l.getConfig().pointwiseInitializer)).toContain('GlorotUniform');
+    const r = new SeparableConv2D({ filters: 3, kernelSize: 2, depthMultiplier: 2, padding: 'same', pointwiseRegularizer: 'l1', activation: 'sigmoid' });
+    r.build([null, 4, 5, 2]);
+    expect(roundTrip(r, SeparableConv2D, [2, 4, 5, 2]).regularizationLoss()).not.toBeNull();
+  });
+
+  it('errors', () => {
+    expect(() => new SeparableConv2D({ filters: 0, kernelSize: 3 })).toThrow(/SeparableConv2D.*filters must be a positive integer/);
+    expect(() => new SeparableConv2D({ filters: 2, kernelSize: 3, padding: 'full' as 'same' })).toThrow(/padding must be 'valid' or 'same'/);
+    expect(() => new SeparableConv2D({ filters: 2, kernelSize: 3, dataFormat: 'channels_first' as 'channels_last' })).toThrow(/channels_last/);
+  });
+});
+
+describe('Conv2DTranspose', () => {
+  it('kernel [kh, kw, filters, in] (Keras layout), bias [filters]; output sizes as Keras', () => {
+    const l = new Conv2DTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same' });
+    l.build([null, 7, 7, 8]);
+    expect(l.kernel.shape).toEqual([3, 3, 16, 8]);
+    expect(l.bias!.shape).toEqual([16]);
+    expect(l.countParams()).toBe(3 * 3 * 16 * 8 + 16);
+    expect(l.computeOutputShape([null, 7, 7, 8])).toEqual([null, 14, 14, 16]);
+    expect(l.apply(t2(lcg(2 * 7 * 7 * 8), [2, 7, 7, 8])).shape).toEqual([2, 14, 14, 16]);
+    const cases: [ConstructorParameters<typeof Conv2DTranspose>[0], (number | null)[], (number | null)[]][] = [
+      [{ filters: 2, kernelSize: 3, strides: 2 }, [null, 7, 7, 1], [null, 15, 15, 2]], // (7 − 1)·2 + 3
+      [{ filters: 2, kernelSize: 2, strides: 2 }, [null, 8, 8, 4], [null, 16, 16, 2]],
+      [{ filters: 2, kernelSize: 2, strides: 3 }, [null, 4, 5, 1], [null, 12, 15, 2]], // kernel < stride: in·stride
+      [{ filters: 2, kernelSize: 3, strides: 2, outputPadding: 1, padding: 'same' }, [null, 7, 7, 1], [null, 14, 14, 2]],
+      [{ filters: 2, kernelSize: 3, strides: 2, outputPadding: 0, padding: 'same' }, [null, 7, 7, 1], [null, 13, 13, 2]],
+      [{ filters: 2, kernelSize: [3, 4], strides: [2, 3], outputPadding: [1, 2] }, [null, 4, 4, 1], [null, 10, 15, 2]],
+      [{ filters: 2, kernelSize: 3, dilationRate: 2 }, [null, 5, null, 1], [null, 9, null, 2]],
+    ];
+    for (const [args, input, out] of cases) {
+      const c = new Conv2DTranspose(args);
+      expect(c.computeOutputShape(input), JSON.stringify(args)).toEqual(out);
+      const concrete = input.map((d) => d ?? 3);
+      concrete[0] = 1;
+      const y = c.apply(t2(lcg(concrete.reduce((a, b) => a * b)), concrete));
+      expect(y.shape, JSON.stringify(args)).toEqual(c.computeOutputShape(concrete));
+      c.dispose();
+    }
+    l.dispose();
+  });
+
+  it('defaults and config follow Keras (outputPadding null); round trip through JSON', () => {
+    const l = new Conv2DTranspose({ filters: 4, kernelSize: 3 });
+    expect(l.getConfig()).toMatchObject({ filters: 4, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', outputPadding: null, dilationRate: [1, 1], useBias: true, activation: 'linear' });
+    const r = new Conv2DTranspose({ filters: 3, kernelSize: [2, 3], strides: 2, outputPadding: [1, 0], activation: 'tanh', kernelRegularizer: 'l2' });
+    r.build([null, 3, 4, 2]);
+    expect(roundTrip(r, Conv2DTranspose, [1, 3, 4, 2]).outputPadding).toEqual([1, 0]);
+    const k = deserializeLayer({ class_name: 'Conv2DTranspose', config: { filters: 2, kernel_size: 3, strides: 2, padding: 'same', output_padding: [1, 1] } }) as Conv2DTranspose;
+    expect(k.outputPadding).toEqual([1, 1]);
+    expect(k.computeOutputShape([null, 5, 5, 1])).toEqual([null, 10, 10, 2]);
+  });
+
+  it('errors name the layer and the values', () => {
+    expect(() => new Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, outputPadding: 2 })).toThrow(/Conv2DTranspose.*outputPadding must be smaller than strides/);
+    expect(() => new Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/strides > 1 are not compatible with dilationRate > 1/);
+    expect(() => new Conv2DTranspose({ filters: 2, kernelSize: 4, strides: 2, padding: 'same', outputPadding: 0 })).toThrow(/Conv2DTranspose.*outputPadding 0 with 'same' padding and an even \(dilated\) kernel 4/);
+    expect(() => new Conv2DTranspose({ filters: 2, kernelSize: 3, outputPadding: -1 })).toThrow(/outputPadding must be a non-negative integer/);
+    const l = new Conv2DTranspose({ filters: 2, kernelSize: 3, name: 'ct' });
+    l.build([null, 4, 4, 3]);
+    expect(() => l.apply(t2(lcg(32), [1, 4, 4, 2]))).toThrow(/'ct'.*axis -1 of the input to have size 3/);
   });
 });
