@@ -3,7 +3,13 @@
  * compile / fit / evaluate / predict; callbacks hook into training; models save to disk.
  */
 export { Sequential, type CompileArgs, type EvaluateArgs, type FitArgs } from './sequential.js';
-export { loadModel, modelFromArtifacts, modelToArtifacts, saveModel, type ModelArtifacts } from './save.js';
+export {
+  getModelClass, loadModel, MODEL_FORMAT_VERSION, modelFromArtifacts, modelToArtifacts, OPTIMIZER_PREFIX, registeredModelClasses, registerModelClass, saveModel,
+  type IOHandler, type LoadOptions, type ModelArtifacts, type ModelClassEntry, type ModelJSON, type SaveableModel, type SaveOptions, type SaveResult, type WeightSpec,
+} from './save.js';
+export { browserDownloads, browserFiles } from './io/browser-files.js';
+export { deleteIndexedDBModel, indexedDBHandler, listIndexedDBModels } from './io/indexeddb.js';
+export { crc32 } from './io/crc32.js';
 export { formatSummary, type SummaryRow } from './summary.js';
 export { Callback, CallbackList, type CallbackHooks, type Logs, type TrainingModel, type TrainParams } from './callbacks/callback.js';
 export { History } from './callbacks/history.js';
