@@ -1,12 +1,28 @@
-// Float32 matmul throughput of the CPU backend's kernel (one thread).
-// Run from packages/backend-cpu: pnpm exec tsx scripts/matmul-gflops.ts [--reference] [n | MxKxN ...]
+// Float32 matmul throughput of the CPU backend's kernel.
+// Run from packages/backend-cpu:
+//   pnpm exec tsx scripts/matmul-gflops.ts [--reference] [--threads N] [--relaxed] [--min-work W] [n | MxKxN ...]
+// --threads N: worker pool size (default 1; the backend's own default is every core).
+// --relaxed:   turn on V8's relaxed SIMD (Node 20 ships it off) so the GEMM uses FMA, as it
+//              does by default in Node 22+ and Chrome 114+. Must run before the module compiles.
+// --min-work W: m·n·k from which products are split across threads (default: the backend's).
 // Default shapes: 256, 512, 1024 (square) and the MLP shapes 128x784x256, 128x256x128, 784x128x256.
+import { setFlagsFromString } from 'node:v8';
 import type { TensorInfo } from '@nabla/tensor';
-import { createCpuBackend } from '../src/index.js';
 
 const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args.splice(i, 2)[1] : undefined;
+};
+const threads = Number(option('--threads') ?? 1);
+const minWork = option('--min-work');
+if (args.includes('--relaxed')) setFlagsFromString('--experimental-wasm-relaxed-simd');
+const { createCpuBackend, gemmUsesFma } = await import('../src/index.js');
+const { threadsReady } = await import('../src/threads/shared.js');
+
 const kind = args.includes('--reference') ? 'reference' : 'fast';
-const { kernels } = createCpuBackend({ kernels: kind });
+const backend = createCpuBackend({ kernels: kind, threads, ...(minWork !== undefined ? { threadMinWork: Number(minWork) } : {}) });
+const { kernels } = backend;
 const given = args.filter((s) => !s.startsWith('--')).map((s) => (s.includes('x') ? s.split('x').map(Number) : [+s, +s, +s]));
 const shapes = given.length ? given : [[256, 256, 256], [512, 512, 512], [1024, 1024, 1024], [128, 784, 256], [128, 256, 128], [784, 128, 256]];
 
@@ -16,13 +32,14 @@ function matrix(rows: number, cols: number, seed: number): TensorInfo {
   return { buffer: data, dtype: 'float32', shape: [rows, cols], strides: [cols, 1], offset: 0 };
 }
 
-console.log(`kernels: ${kind}`);
+console.log(`kernels: ${kind}, threads: ${threads}, fma: ${kind === 'fast' && gemmUsesFma()}`);
 for (const [m, k, n] of shapes as [number, number, number][]) {
   const a = matrix(m, k, 1);
   const b = matrix(k, n, 2);
   const flop = 2 * m * n * k;
   const runs = Math.max(5, Math.min(31, Math.round(2e9 / flop)));
-  for (let w = 0; w < 3; w++) kernels.matmul(a, b); // warm-up (JIT)
+  for (let w = 0; w < 3; w++) kernels.matmul(a, b); // warm-up (JIT; starts the pool)
+  await threadsReady();
   const ms: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t = performance.now();
@@ -32,5 +49,6 @@ for (const [m, k, n] of shapes as [number, number, number][]) {
   ms.sort((x, y) => x - y);
   const median = ms[runs >> 1]!;
   const gf = (t: number) => (flop / (t * 1e6)).toFixed(1);
-  console.log(`${m}x${k}x${n}: median ${median.toFixed(2)} ms = ${gf(median)} GFLOP/s (best ${gf(ms[0]!)}) over ${runs} runs`);
+  console.log(`${m}x${k}x${n}: median ${median.toFixed(3)} ms = ${gf(median)} GFLOP/s (best ${gf(ms[0]!)}) over ${runs} runs`);
 }
+backend.dispose?.();
