@@ -375,6 +375,7 @@ describe('Conv2DTranspose', () => {
   it('defaults and config follow Keras (outputPadding null); round trip through JSON', () => {
     const l = new Conv2DTranspose({ filters: 4, kernelSize: 3 });
     expect(l.getConfig()).toMatchObject({ filters: 4, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', outputPadding: null, dilationRate: [1, 1], useBias: true, activation: 'linear' });
+    expect(l.getConfig()).not.toHaveProperty('groups'); // not a Keras Conv2DTranspose argument
     const r = new Conv2DTranspose({ filters: 3, kernelSize: [2, 3], strides: 2, outputPadding: [1, 0], activation: 'tanh', kernelRegularizer: 'l2' });
     r.build([null, 3, 4, 2]);
     expect(roundTrip(r, Conv2DTranspose, [1, 3, 4, 2]).outputPadding).toEqual([1, 0]);

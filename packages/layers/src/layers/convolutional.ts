@@ -260,7 +260,9 @@ export class Conv2DTranspose extends BaseConv {
     return [inputShape[0] ?? null, ...spatial, this.filters];
   }
   override getConfig(): JsonObject {
-    return { ...super.getConfig(), outputPadding: this.outputPadding ? [...this.outputPadding] : null };
+    // Keras' Conv2DTranspose has no `groups` argument
+    const { groups: _groups, ...config } = super.getConfig();
+    return { ...config, outputPadding: this.outputPadding ? [...this.outputPadding] : null };
   }
 }
 
