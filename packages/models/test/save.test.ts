@@ -519,3 +519,37 @@ describe('IO handlers', () => {
     for (const s of [m, l1, l2]) s.dispose();
   });
 });
+
+describe('reading TensorFlow.js layers models (fixtures written by tfjs 4.22, see test/fixtures/make-tfjs-fixtures.cjs)', () => {
+  const fixtures = join(new URL('.', import.meta.url).pathname, 'fixtures');
+
+  it.each(['tfjs-conv', 'tfjs-lstm'])('%s: predictions match what TensorFlow.js computed', async (name) => {
+    const dir = join(fixtures, name);
+    const expected = JSON.parse(await readFile(join(dir, 'expected.json'), 'utf8')) as { xShape: number[]; x: number[]; yShape: number[]; y: number[] };
+    const model = await loadModel(dir);
+    expect(model.compileConfig).toBeNull();
+    const x = tensor(new Float32Array(expected.x), expected.xShape);
+    const p = model.predict(x);
+    expect(p.shape).toEqual(expected.yShape);
+    const got = await values(p);
+    got.forEach((v, i) => expect(Math.abs(v - expected.y[i]!)).toBeLessThanOrEqual(1e-5));
+    // the same files through browserFiles
+    const files = await Promise.all(['model.json', 'group1-shard1of1.bin'].map(async (f) => new File([await readFile(join(dir, f))], f)));
+    const again = await loadModel(browserFiles(files));
+    const p2 = again.predict(x);
+    expect(await values(p2)).toEqual(got);
+    // re-saved in nabla's format (tfjs' hard_sigmoid under its own registered name) it loads the same
+    const resaved = modelFromArtifacts(await modelToArtifacts(model));
+    const p3 = resaved.predict(x);
+    expect(await values(p3)).toEqual(got);
+    for (const t of [x, p, p2, p3]) t.dispose();
+    for (const m of [model, again, resaved]) m.dispose();
+  });
+
+  it('a truncated tfjs weights file is refused', async () => {
+    const dir = join(fixtures, 'tfjs-conv');
+    const json = new File([await readFile(join(dir, 'model.json'))], 'model.json');
+    const bin = new File([(await readFile(join(dir, 'group1-shard1of1.bin'))).subarray(0, 100)], 'group1-shard1of1.bin');
+    await expect(loadModel(browserFiles([json, bin]))).rejects.toThrow(/group1-shard1of1\.bin holds 100 bytes but model\.json describes 484/);
+  });
+});

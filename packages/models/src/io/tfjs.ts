@@ -5,7 +5,31 @@
  * map to nabla's `<layer>/<weight>` names. Weight layouts match (Dense [in, out], Conv2D
  * [kh, kw, in, out], LSTM gates i, f, c, o). Only what inference and fine-tuning need is read:
  * tfjs training configs are ignored.
+ *
+ * One activation differs by name: TensorFlow.js (like Keras 2) defines `hard_sigmoid` as
+ * `clip(0.2x + 0.5, 0, 1)`, nabla (like Keras 3) as `relu6(x + 3) / 6`; tfjs configs that say
+ * `hard_sigmoid` (the tfjs LSTM/GRU default recurrent activation) get `tfjs_hard_sigmoid`.
  */
+import { registerActivation } from '@nabla/layers';
+import { add, clip, mul, tidy, type Tensor } from '@nabla/tensor';
+
+/** TensorFlow.js / Keras 2 hard sigmoid: clip(0.2x + 0.5, 0, 1). */
+export function tfjsHardSigmoid(x: Tensor): Tensor {
+  return tidy(() => clip(add(mul(x, 0.2), 0.5), 0, 1));
+}
+registerActivation('tfjs_hard_sigmoid', tfjsHardSigmoid);
+
+const ACTIVATION_KEYS = ['activation', 'recurrent_activation', 'recurrentActivation'];
+
+/** A copy of a tfjs layer config with tfjs-specific activation names replaced. */
+function convertLayer(layer: unknown): unknown {
+  if (!isObject(layer) || !isObject(layer['config'])) return layer;
+  const config: Record<string, unknown> = { ...layer['config'] };
+  for (const k of ACTIVATION_KEYS) if (config[k] === 'hard_sigmoid' || config[k] === 'hardSigmoid') config[k] = 'tfjs_hard_sigmoid';
+  // wrappers (Bidirectional, TimeDistributed) nest their layer
+  if (isObject(config['layer'])) config['layer'] = convertLayer(config['layer']);
+  return { ...layer, config };
+}
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -36,7 +60,7 @@ export function tfjsToNabla(json: Record<string, unknown>): TfjsConversion {
     if (typeof n === 'string') layerNames.add(n);
   }
   return {
-    topology: { className: 'Sequential', config: { name, layers } },
+    topology: { className: 'Sequential', config: { name, layers: layers.map(convertLayer) } },
     weightName(raw: string): string {
       const parts = raw.replace(/:\d+$/, '').split('/');
       if (parts.length < 2) return raw;
