@@ -40,6 +40,6 @@ export const SURFACES: readonly Surface[] = [
     loss: (p) => { const [x, y] = xy(p); return sum(add(square(sub(1, x)), mul(square(sub(y, square(x))), 100))); },
     value: (x, y) => (1 - x) ** 2 + 100 * (y - x * x) ** 2,
     x: [-2, 2], y: [-1, 3], start: [-1.5, 2.5],
-    lr: { sgd: 0.0012, momentum: 0.0003, nag: 0.0003, adagrad: 0.5, rmsprop: 0.01, adam: 0.05 },
+    lr: { sgd: 0.0012, momentum: 0.0003, nag: 0.0003, adagrad: 0.2, rmsprop: 0.01, adam: 0.05 },
   },
 ];
