@@ -7,8 +7,8 @@ import { add, mul, sum, tensor, tidy, type Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Conv1D, Conv2D, Conv2DTranspose, Cropping2D, Dense,
-  DepthwiseConv2D, Embedding, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, GRU,
-  LayerNormalization, LSTM, MaxPooling1D, MaxPooling2D, Permute, RepeatVector, SeparableConv2D, SimpleRNN, TimeDistributed,
+  DepthwiseConv2D, Embedding, Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, GRU,
+  LayerNormalization, LSTM, MaxPooling1D, MaxPooling2D, Permute, RepeatVector, Reshape, SeparableConv2D, SimpleRNN, Softmax, TimeDistributed,
   UpSampling2D, ZeroPadding2D, type BaseRNN, type Layer,
 } from '../src/index.js';
 import { rnnReference, seqToBTU, type RefArgs } from './rnn-reference.js';
@@ -285,6 +285,37 @@ export const LAYER_CASES: LayerCase[] = [
     input: [2, 3, 4],
     cls: 'linear',
     ref: (x, [W]) => [dense64(x, [2, 3, 4], W!, null, 2)],
+  },
+  {
+    name: 'Flatten [2,3,2,2]',
+    make: () => new Flatten(),
+    input: [2, 3, 2, 2],
+    cls: 'linear',
+    ref: (x) => [{ shape: [2, 12], values: x }],
+  },
+  {
+    name: 'Reshape [-1, 2]',
+    make: () => new Reshape({ targetShape: [-1, 2] }),
+    input: [2, 3, 4],
+    cls: 'linear',
+    ref: (x) => [{ shape: [2, 6, 2], values: x }],
+  },
+  {
+    name: 'Softmax axis 1 of [2,3,4]',
+    make: () => new Softmax({ axis: 1 }),
+    input: [2, 3, 4],
+    cls: 'smooth',
+    ref: (x) => {
+      const out = new Array<number>(24);
+      for (let b = 0; b < 2; b++) {
+        for (let j = 0; j < 4; j++) {
+          const at = [0, 1, 2].map((i) => (b * 3 + i) * 4 + j);
+          const z = at.reduce((a, k) => a + Math.exp(x[k]!), 0);
+          for (const k of at) out[k] = Math.exp(x[k]!) / z;
+        }
+      }
+      return [{ shape: [2, 3, 4], values: out }];
+    },
   },
 
   // convolutions
