@@ -279,8 +279,7 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
         g.packB(k, n, bm, bPtr);
         packedAt = bm.offset;
       }
-      g.packA(m, k, am, aPtr);
-      const ldc = g.compute(m, n, k, aPtr, bPtr, cPtr, parallel);
+      const ldc = g.compute(m, n, k, am, aPtr, bPtr, cPtr, parallel);
       g.copyOut(m, n, cPtr, ldc, out, t * m * n);
     });
     return out;

@@ -246,12 +246,16 @@ export class WasmGemm {
     }
   }
 
-  /** A (m x k) into MR-row panels [panel][k][MR] at byte `ptr`, zero-padded (MR = 2: both rows in one pass). */
-  packA(m: number, k: number, a: Mat, ptr: number): void {
+  /**
+   * A (m x k) into MR-row panels [panel][k][MR] at byte `ptr`, zero-padded; only rows
+   * [i0, i1) (i0 a multiple of MR), so threads' rows can be packed apart. MR = 2: both
+   * rows of a panel in one pass.
+   */
+  packA(m: number, k: number, a: Mat, ptr: number, i0 = 0, i1 = m): void {
     const f = this.f32;
     const { data, rs, cs } = a;
-    let q = ptr >> 2;
-    for (let i = 0; i < m; i += MR) {
+    let q = (ptr >> 2) + i0 * k;
+    for (let i = i0; i < i1; i += MR) {
       let s0 = a.offset + i * rs;
       if (i + 1 < m) {
         for (let kk = 0, s1 = s0 + rs; kk < k; kk++, q += 2, s0 += cs, s1 += cs) {
@@ -268,33 +272,45 @@ export class WasmGemm {
   }
 
   /**
-   * Padded C (ceil(m/MR)*MR x ceil(n/NR)*NR, row-major) at byte `cPtr` = packed A at
-   * `aPtr` times packed B at `bPtr`; k > 0. Returns C's row stride in floats. With
-   * `parallel` (the caller judged the product large enough) it is split across the threads by rows of C (by B panels when there are too
-   * few rows): each share is a rectangle of C, so no two threads write the same bytes.
+   * Padded C (ceil(m/MR)*MR x ceil(n/NR)*NR, row-major) at byte `cPtr` = A times packed B
+   * at `bPtr`; A is packed here (at `aPtr`) unless `a` is null (already packed); k > 0.
+   * Returns C's row stride in floats. With `parallel` (the caller judged the product
+   * large enough) it is split across the threads by rows of C (by B panels when there
+   * are too few rows): each share is a rectangle of C, so no two threads write the same
+   * bytes. Split by rows, the workers' rows of A are packed first and the caller packs
+   * its own while they compute.
    */
-  compute(m: number, n: number, k: number, aPtr: number, bPtr: number, cPtr: number, parallel = false): number {
+  compute(m: number, n: number, k: number, a: Mat | null, aPtr: number, bPtr: number, cPtr: number, parallel = false): number {
     const mp = Math.ceil(m / MR) * MR;
     const panels = Math.ceil(n / NR);
     const ldc = panels * NR;
     const kcMax = Math.ceil(k / Math.ceil(k / KC));
     const threads = this.threads;
+    const rest = (i0: number, i1: number, p0: number, p1: number): number[] => [i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc * 4];
     if (!parallel || threads === null || !threads.ready()) {
+      if (a !== null) this.packA(m, k, a, aPtr);
       this.computeFn(0, mp, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
       return ldc;
     }
     const parts = threads.workers + 1;
-    const rects: number[][] = [];
     if (mp / MR >= parts * 8) {
       const step = Math.ceil(mp / MR / parts) * MR;
-      for (let i = 0; i < mp; i += step) rects.push([i, Math.min(mp, i + step), 0, panels]);
+      const shares: number[][] = [];
+      for (let i = step; i < mp; i += step) shares.push(rest(i, Math.min(mp, i + step), 0, panels));
+      if (a !== null) this.packA(m, k, a, aPtr, step, mp);
+      threads.run(shares, () => {
+        if (a !== null) this.packA(m, k, a, aPtr, 0, step);
+        this.computeFn(0, step, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
+      });
     } else {
       const step = Math.ceil(panels / parts);
-      for (let p = 0; p < panels; p += step) rects.push([0, mp, p, Math.min(panels, p + step)]);
+      const shares: number[][] = [];
+      for (let p = step; p < panels; p += step) shares.push(rest(0, mp, p, Math.min(panels, p + step)));
+      if (a !== null) this.packA(m, k, a, aPtr);
+      const own = (): void => this.computeFn(0, mp, 0, step, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
+      if (shares.length === 0) own(); // one B panel of few rows: nothing to hand out
+      else threads.run(shares, own);
     }
-    const shares = rects.map((r) => [...r, k, kcMax, aPtr, bPtr, cPtr, ldc * 4]);
-    const [own, ...rest] = shares;
-    threads.run(rest, () => this.computeFn(...(own as Parameters<ComputeFn>)));
     return ldc;
   }
 
@@ -334,8 +350,7 @@ export class WasmGemm {
     }
     const { bPtr, aPtr, cPtr } = this.arena(m, n, k);
     this.packB(k, n, b, bPtr);
-    this.packA(m, k, a, aPtr);
-    const ldc = this.compute(m, n, k, aPtr, bPtr, cPtr, parallel);
+    const ldc = this.compute(m, n, k, a, aPtr, bPtr, cPtr, parallel);
     this.copyOut(m, n, cPtr, ldc, out, at);
   }
 
