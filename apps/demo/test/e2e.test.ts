@@ -34,6 +34,15 @@ describe('demo site in headless Chromium', () => {
       await shot(page, path.replace('.html', ''));
       expect(errors, path).toEqual([]);
       expect(await page.locator('h1').count(), path).toBe(1);
+      // every form control has an accessible name
+      const unnamed = await page.locator('input, select, textarea, button').evaluateAll((els) =>
+        els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label') && !e.textContent?.trim()).map((e) => e.id || e.outerHTML));
+      expect(unnamed, path).toEqual([]);
+      // phone width: nothing wider than the screen
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.waitForTimeout(200);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
+      if (path === 'train.html') await shot(page, 'train-phone');
       await page.close();
     }
   });
@@ -80,16 +89,17 @@ describe('demo site in headless Chromium', () => {
 
   it('trains on MNIST with WebGPU (SwiftShader) and on the CPU, and predicts a drawn digit', async () => {
     const { page, errors } = await openPage(site, 'train.html');
-    const run = async (backend: string) => {
+    const run = async (backend: string, samples: number, whileRunning?: () => Promise<void>) => {
       await page.selectOption('#backend', backend);
-      await page.fill('#samples', '1024');
+      await page.fill('#samples', String(samples));
       await page.fill('#batch', '64');
       await page.fill('#epochs', '1');
       await page.click('#train-btn');
+      await whileRunning?.();
       await page.waitForFunction(() => (window as any).nablaDemo.done || (window as any).nablaDemo.errors.length > 0, null, { timeout: 90_000 });
       return page.evaluate(() => (window as any).nablaDemo as { backend: string; losses: number[]; samplesPerSec: number; errors: string[]; testAccuracy: number });
     };
-    const gpu = await run('webgpu');
+    const gpu = await run('webgpu', 1024);
     expect(gpu.errors).toEqual([]);
     expect(gpu.backend).toMatch(/^webgpu \(.*swiftshader/i);
     expect(await page.locator('#backend-used').textContent()).toBe(gpu.backend);
@@ -116,13 +126,27 @@ describe('demo site in headless Chromium', () => {
     expect(await page.locator('#probs li').count()).toBe(10);
     await shot(page, 'train-drawn-digit');
 
-    const cpu = await run('cpu');
+    // the CPU run is longer (a better speed figure) and is paused midway: no batch runs while paused
+    const losses = () => page.evaluate(() => (window as any).nablaDemo.losses.length as number);
+    const cpu = await run('cpu', 8192, async () => {
+      await page.waitForFunction(() => (window as any).nablaDemo.losses.length >= 3);
+      await page.click('#pause-btn');
+      expect(await page.locator('#pause-btn').getAttribute('aria-pressed')).toBe('true');
+      await page.waitForTimeout(300);
+      const before = await losses();
+      await page.waitForTimeout(700);
+      expect(await losses()).toBe(before);
+      expect(await page.evaluate(() => (window as any).nablaDemo.done)).toBe(false);
+      await page.click('#pause-btn');
+      expect(await page.locator('#pause-btn').textContent()).toBe('Pause');
+    });
+    expect(cpu.losses).toHaveLength(128);
     expect(cpu.errors).toEqual([]);
     expect(cpu.backend).toBe('cpu');
     expect(mean(cpu.losses.slice(-4))).toBeLessThan(mean(cpu.losses.slice(0, 4)) * 0.7);
     expect(Number((await page.locator('#speed').textContent())!.replace(/,/g, ''))).toBe(Math.round(cpu.samplesPerSec));
-    console.log(`demo training speed in headless Chromium (course MLP, batch 64, 1024 samples): ` +
-      `WebGPU/SwiftShader ${Math.round(gpu.samplesPerSec)} samples/s, CPU backend ${Math.round(cpu.samplesPerSec)} samples/s`);
+    console.log(`demo training speed in headless Chromium (course MLP, batch 64): ` +
+      `WebGPU/SwiftShader ${Math.round(gpu.samplesPerSec)} samples/s (1,024 samples), CPU backend ${Math.round(cpu.samplesPerSec)} samples/s (8,192 samples)`);
     expect(errors).toEqual([]);
     await page.close();
   });
