@@ -44,10 +44,14 @@ export interface ModelJSON {
   /** null when the model was not compiled. */
   trainingConfig: {
     optimizer: SerializedOptimizer;
-    loss: string;
-    metrics: string[];
+    /** A loss name; per output (functional models): a list or a record of names (null: no loss). */
+    loss: LossConfig;
+    /** Metric names: a list; per output: a list of lists or a record of lists. */
+    metrics: unknown;
     /** null when saved with `includeOptimizer: false` (the slots are then absent from the manifest too). */
     optimizerState: { iterations: number; scalars: Record<string, number> } | null;
+    /** Other compile settings of the model's `compileConfig` (e.g. `lossWeights`), as JSON. */
+    [key: string]: unknown;
   } | null;
   weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
   /** Exact size of the weight bytes. */
@@ -55,6 +59,9 @@ export interface ModelJSON {
   /** CRC-32 (IEEE) of the weight bytes, 8 hex digits. */
   weightsChecksum: { algorithm: 'crc32'; value: string };
 }
+
+/** A saved loss: one name, or one per output. */
+export type LossConfig = string | (string | null)[] | Record<string, string | null>;
 
 /** What save/load need from a model class (Sequential, the functional Model...). */
 export interface SaveableModel {
@@ -65,8 +72,10 @@ export interface SaveableModel {
   getConfig?(): Record<string, unknown>;
   /** Every weight (trainable or not) as Variables with unique names. */
   readonly weights: Variable[];
-  readonly compileConfig: { optimizer: Optimizer; loss: string; metrics: string[] } | null;
-  compile(args: { optimizer: Optimizer; loss: string; metrics: string[] }): void;
+  /** The compile settings: the optimizer plus JSON-able `loss`, `metrics` and any other options, or null. */
+  readonly compileConfig: ({ optimizer: Optimizer; loss: LossConfig; metrics?: unknown } & object) | null;
+  /** Called with `{ optimizer, ...the rest of compileConfig }` from the file. */
+  compile(args: never): void;
   dispose(): void;
 }
 
@@ -165,16 +174,18 @@ export async function modelToArtifacts(model: SaveableModel, opts: SaveOptions =
   let state: OptimizerState | null = null;
   try {
     if (c) {
-      const optimizer = serializeOptimizer(c.optimizer);
+      const { optimizer: opt, ...rest } = c as { optimizer: Optimizer; loss: LossConfig; metrics?: unknown } & Record<string, unknown>;
+      const optimizer = serializeOptimizer(opt);
       const fn = findFunction(optimizer.config, 'optimizer.config');
       if (fn) {
         throw new Error(`model.save: the optimizer's ${fn.replace('optimizer.config.', '')} is a function, which cannot be saved; use a LearningRateSchedule (ExponentialDecay, ...) or a number`);
       }
-      if (opts.includeOptimizer !== false) state = c.optimizer.getState(vars);
+      const fn2 = findFunction(rest, 'compileConfig');
+      if (fn2) throw new Error(`model.save: ${fn2} is a function (a custom loss or metric?), which cannot be saved; use registered names, or compile again after loading`);
+      if (opts.includeOptimizer !== false) state = opt.getState(vars);
       trainingConfig = {
         optimizer,
-        loss: c.loss,
-        metrics: [...c.metrics],
+        ...(JSON.parse(JSON.stringify(rest)) as { loss: LossConfig; metrics: unknown }),
         optimizerState: state ? { iterations: state.iterations, scalars: state.scalars } : null,
       };
     }
@@ -241,7 +252,7 @@ interface Entry {
 interface Parsed {
   what: string;
   topology: { className: string; config: Record<string, unknown> };
-  training: { optimizer: SerializedOptimizer; loss: string; metrics: string[]; state: { iterations: number; scalars: Record<string, number> } | null } | null;
+  training: { optimizer: SerializedOptimizer; compile: Record<string, unknown>; state: { iterations: number; scalars: Record<string, number> } | null } | null;
   entries: Entry[];
   byteLength: number;
   checksum: string | null;
@@ -296,9 +307,12 @@ function parseTraining(t: unknown, stateKey: 'optimizerState' | null): Parsed['t
   if (!isObject(t)) throw new FormatError(`the training config must be an object or null, got ${describe(t)}`);
   const opt = t['optimizer'];
   if (!isObject(opt) || typeof opt['className'] !== 'string') throw new FormatError(`the training config needs "optimizer": { className, config }, got ${JSON.stringify(opt)}`);
-  if (typeof t['loss'] !== 'string') throw new FormatError(`the training config's "loss" must be a string, got ${describe(t['loss'])}`);
+  const loss = t['loss'];
+  const isName = (x: unknown): boolean => typeof x === 'string' || x === null;
+  const lossOk = typeof loss === 'string' || (Array.isArray(loss) && loss.every(isName)) || (isObject(loss) && Object.values(loss).every(isName));
+  if (!lossOk) throw new FormatError(`the training config's "loss" must be a loss name (or one per output), got ${JSON.stringify(loss)}`);
   const metrics = t['metrics'] ?? [];
-  if (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string')) throw new FormatError(`the training config's "metrics" must be an array of strings`);
+  if (!Array.isArray(metrics) && !isObject(metrics)) throw new FormatError(`the training config's "metrics" must be a list (or a record per output), got ${JSON.stringify(metrics)}`);
   let state: { iterations: number; scalars: Record<string, number> } | null = null;
   if (stateKey && t[stateKey] !== null && t[stateKey] !== undefined) {
     const s = t[stateKey];
@@ -311,7 +325,10 @@ function parseTraining(t: unknown, stateKey: 'optimizerState' | null): Parsed['t
     }
     state = { iterations: s['iterations'] as number, scalars: scalars as Record<string, number> };
   }
-  return { optimizer: opt as unknown as SerializedOptimizer, loss: t['loss'], metrics: metrics as string[], state };
+  const compile: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(t)) if (k !== 'optimizer' && k !== 'optimizerState') compile[k] = v;
+  compile['metrics'] = metrics;
+  return { optimizer: opt as unknown as SerializedOptimizer, compile, state };
 }
 
 function parseTopology(t: unknown): Parsed['topology'] {
@@ -417,7 +434,6 @@ export function modelFromArtifacts<M extends SaveableModel = Sequential>(a: Mode
     if (e instanceof FormatError) fail(e.message);
     throw e;
   }
-  p = p!;
   let bytes = artifacts.weightData as unknown;
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   if (!(bytes instanceof Uint8Array)) fail(`the weight data must be a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
@@ -464,10 +480,12 @@ export function modelFromArtifacts<M extends SaveableModel = Sequential>(a: Mode
         return fail(`cannot rebuild the optimizer: ${(e as Error).message}`);
       }
       try {
-        model.compile({ optimizer, loss: t.loss, metrics: t.metrics });
+        model.compile({ ...t.compile, optimizer } as never);
       } catch (e) {
         optimizer.dispose();
-        return fail(`cannot restore the training config (loss '${t.loss}', metrics [${t.metrics.join(', ')}]): ${(e as Error).message}; load with { compile: false } and compile it yourself`);
+        return fail(
+          `cannot restore the training config (loss ${JSON.stringify(t.compile['loss'])}, metrics ${JSON.stringify(t.compile['metrics'])}): ${(e as Error).message}; load with { compile: false } and compile it yourself`,
+        );
       }
       if (t.state) {
         const slots = slotEntries.map((e) => {

@@ -303,7 +303,7 @@ describe('bad files fail clearly and never give half a model', () => {
     ['unknown loss', async ({ dir, json }) => {
       json.trainingConfig!.loss = 'my_custom_loss';
       await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-    }, /cannot restore the training config \(loss 'my_custom_loss'.*load with \{ compile: false \}/],
+    }, /cannot restore the training config \(loss "my_custom_loss", metrics \[\]\): .*unknown loss.*load with \{ compile: false \}/],
     ['bad iterations', async ({ dir, json }) => {
       json.trainingConfig!.optimizerState!.iterations = -2;
       await writeFile(join(dir, 'model.json'), JSON.stringify(json));
@@ -549,5 +549,68 @@ describe('reading TensorFlow.js layers models (fixtures written by tfjs 4.22, se
     const json = new File([await readFile(join(dir, 'model.json'))], 'model.json');
     const bin = new File([(await readFile(join(dir, 'group1-shard1of1.bin'))).subarray(0, 100)], 'group1-shard1of1.bin');
     await expect(loadModel(browserFiles([json, bin]))).rejects.toThrow(/group1-shard1of1\.bin holds 100 bytes but model\.json describes 484/);
+  });
+});
+
+describe('model class registry', () => {
+  /** A minimal non-Sequential model class: what the functional Model provides, in a few lines. */
+  class Pair {
+    readonly className = 'TestPair';
+    compiled: Record<string, unknown> | null = null;
+    constructor(readonly inner: Sequential, readonly name = 'pair') {}
+    getConfig(): Record<string, unknown> {
+      return { name: this.name, inner: { layers: this.inner.layers.map((l) => ({ className: l.className, config: l.getConfig(), buildConfig: { inputShape: [null, 2] } })) } };
+    }
+    static fromConfig(c: Record<string, unknown>): Pair {
+      const { deserializeLayer } = layersModule;
+      const inner = new Sequential(((c['inner'] as { layers: Record<string, unknown>[] }).layers).map((l) => deserializeLayer(l)));
+      return new Pair(inner, c['name'] as string);
+    }
+    get weights() {
+      return this.inner.weights;
+    }
+    get compileConfig() {
+      const c = this.compiled;
+      return c ? ({ ...c } as { optimizer: Optimizer; loss: Record<string, string | null>; lossWeights: Record<string, number>; metrics: Record<string, string[]> }) : null;
+    }
+    compile(args: Record<string, unknown>): void {
+      this.compiled = args;
+    }
+    dispose(): void {
+      this.inner.dispose();
+      (this.compiled?.['optimizer'] as Optimizer | undefined)?.dispose();
+    }
+  }
+  let layersModule: typeof import('@nabla/layers');
+
+  it('a registered class round-trips with its per-output compile settings (loss record, lossWeights, metrics record) and optimizer state', async () => {
+    layersModule = await import('@nabla/layers');
+    const { registerModelClass } = await import('../src/index.js');
+    registerModelClass('TestPair', (c) => Pair.fromConfig(c));
+    const m = new Pair(new Sequential([new Dense({ units: 3, inputShape: [2] } as never)]));
+    const opt = new Adam({ learningRate: 0.1 });
+    const w = m.weights;
+    const g = w.map((v) => tensor(new Float32Array(v.size).fill(0.5), [...v.shape]));
+    opt.applyGradients(g.map((t, i) => [t, w[i]!] as const));
+    m.compile({ optimizer: opt, loss: { a: 'mse', b: null }, lossWeights: { a: 1, b: 0.5 }, metrics: { a: ['mae'] } });
+    const art = await modelToArtifacts(m);
+    expect(art.modelJson.modelTopology.className).toBe('TestPair');
+    expect(art.modelJson.trainingConfig).toEqual({
+      optimizer: expect.objectContaining({ className: 'Adam' }),
+      loss: { a: 'mse', b: null },
+      lossWeights: { a: 1, b: 0.5 },
+      metrics: { a: ['mae'] },
+      optimizerState: { iterations: 1, scalars: {} },
+    });
+    const loaded = modelFromArtifacts<Pair>({ modelJson: JSON.parse(JSON.stringify(art.modelJson)) as unknown, weightData: art.weightData });
+    expect(loaded).toBeInstanceOf(Pair);
+    expect(loaded.compiled).toEqual({ optimizer: expect.anything(), loss: { a: 'mse', b: null }, lossWeights: { a: 1, b: 0.5 }, metrics: { a: ['mae'] } });
+    const lopt = loaded.compiled!['optimizer'] as Optimizer;
+    expect(lopt.iterations).toBe(1);
+    expect(await values(lopt.getSlots(loaded.weights[0]!)['momentum']!)).toEqual(await values(opt.getSlots(w[0]!)['momentum']!));
+    for (let i = 0; i < w.length; i++) expect(await values(loaded.weights[i]!)).toEqual(await values(w[i]!));
+    for (const t of g) t.dispose();
+    m.dispose();
+    loaded.dispose();
   });
 });
