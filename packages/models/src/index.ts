@@ -1,8 +1,13 @@
 /**
- * @nabla/models: Keras-style models. `Sequential` stacks layers and trains them with
+ * @nabla/models: Keras-style models. `Sequential` stacks layers, the functional `Model` runs a graph of
+ * layer calls (several inputs/outputs, shared layers); both train with
  * compile / fit / evaluate / predict; callbacks hook into training; models save to disk.
  */
 export { Sequential, type CompileArgs, type EvaluateArgs, type FitArgs } from './sequential.js';
+export { Model, type ModelArgs, type ModelOutput } from './functional.js';
+export type { FunctionalConfig, FunctionalLayerConfig, NodeConfig, TensorRef } from './functional-config.js';
+export { Trainer } from './engine.js';
+export type { LossId, LossSpec, MetricId, MetricsSpec, OutputSpec, TargetStruct, TensorStruct } from './structure.js';
 export {
   getModelClass, loadModel, MODEL_FORMAT_VERSION, modelFromArtifacts, modelToArtifacts, OPTIMIZER_PREFIX, registeredModelClasses, registerModelClass, saveModel,
   type IOHandler, type LoadOptions, type ModelArtifacts, type ModelClassEntry, type ModelJSON, type SaveableModel, type SaveOptions, type SaveResult, type WeightSpec,

@@ -2,15 +2,26 @@
 export interface SummaryRow {
   name: string;
   className: string;
-  outputShape: readonly (number | null)[];
+  /** One shape, one per output (a layer call with several outputs), or `'multiple'` (a shared layer seeing several shapes). */
+  outputShape: readonly (number | null)[] | readonly (readonly (number | null)[])[] | 'multiple';
   params: number;
+  /** Functional models: the inbound tensors as `layer[node][tensor]` (Keras' "Connected to"); `['-']` for inputs. */
+  connected?: readonly string[];
 }
 
 const WIDTHS = [33, 24, 15];
+/** With "Connected to" (functional models). */
+const WIDTHS_FUNCTIONAL = [32, 24, 12, 30];
 
 function fmtShape(shape: readonly (number | null)[]): string {
   const parts = shape.map((d) => (d === null ? 'None' : String(d)));
   return `(${parts.join(', ')}${parts.length === 1 ? ',' : ''})`;
+}
+
+function fmtOutput(s: SummaryRow['outputShape']): string {
+  if (s === 'multiple') return 'multiple';
+  if (s.length > 0 && Array.isArray(s[0])) return `[${(s as readonly (readonly (number | null)[])[]).map(fmtShape).join(', ')}]`;
+  return fmtShape(s as readonly (number | null)[]);
 }
 
 function fmtBytes(bytes: number): string {
@@ -26,20 +37,44 @@ function fmtBytes(bytes: number): string {
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
+/** Splits text into lines of at most `w` characters, at spaces or commas where possible (as Keras' rich tables wrap). */
+function wrap(text: string, w: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > w) {
+    const cut = Math.max(rest.lastIndexOf(' ', w), rest.lastIndexOf(',', w - 1) + 1);
+    const at = cut > 0 ? cut : w;
+    out.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  out.push(rest);
+  return out;
+}
+
 /**
- * Keras 3's summary table (layer and type, output shape, parameter count, totals with
- * sizes at 4 bytes per float32 parameter).
+ * Keras 3's summary table (layer and type, output shape, parameter count, and "Connected to" for
+ * functional models), then totals with sizes at 4 bytes per float32 parameter.
  */
 export function formatSummary(modelName: string, rows: readonly SummaryRow[], trainable: number, nonTrainable: number): string {
-  const [a, b, c] = WIDTHS as [number, number, number];
-  const cell = (s: string, w: number, right = false): string => ` ${right ? s.padStart(w - 2) : s.padEnd(w - 2)} `;
-  const line = (l: string, m: string, r: string, fill: string): string => l + fill.repeat(a) + m + fill.repeat(b) + m + fill.repeat(c) + r;
+  const functional = rows.some((r) => r.connected);
+  const widths = functional ? WIDTHS_FUNCTIONAL : WIDTHS;
+  const right = [false, false, true, false];
+  const cell = (s: string, i: number): string => ` ${right[i] ? s.padStart(widths[i]! - 2) : s.padEnd(widths[i]! - 2)} `;
+  const line = (l: string, m: string, r: string, fill: string): string => l + widths.map((w) => fill.repeat(w)).join(m) + r;
   const out: string[] = [`Model: "${modelName}"`];
   out.push(line('┏', '┳', '┓', '━'));
-  out.push(`┃${cell('Layer (type)', a)}┃${cell('Output Shape', b)}┃${cell('Param #', c, true)}┃`);
+  out.push(`┃${['Layer (type)', 'Output Shape', 'Param #', 'Connected to'].slice(0, widths.length).map(cell).join('┃')}┃`);
   out.push(line('┡', '╇', '┩', '━'));
   rows.forEach((r, i) => {
-    out.push(`│${cell(`${r.name} (${r.className})`, a)}│${cell(fmtShape(r.outputShape), b)}│${cell(count(r.params), c, true)}│`);
+    const label = `${r.name} (${r.className})`;
+    const cols: string[][] = [
+      label.length <= widths[0]! - 2 ? [label] : [...wrap(r.name, widths[0]! - 2), `(${r.className})`],
+      wrap(fmtOutput(r.outputShape), widths[1]! - 2),
+      [count(r.params)],
+    ];
+    if (functional) cols.push((r.connected ?? ['-']).flatMap((c, j, all) => wrap(j < all.length - 1 ? `${c},` : c, widths[3]! - 2)));
+    const height = Math.max(...cols.map((c) => c.length));
+    for (let k = 0; k < height; k++) out.push(`│${cols.map((c, j) => cell(c[k] ?? '', j)).join('│')}│`);
     if (i < rows.length - 1) out.push(line('├', '┼', '┤', '─'));
   });
   out.push(line('└', '┴', '┘', '─'));
