@@ -220,4 +220,36 @@ describe('functional Model', () => {
     model.dispose();
     copy.dispose();
   });
+
+  it('runs the docs example (docs/training-api.md, Functional API): two inputs, a shared encoder, two heads', async () => {
+    const title = new Input({ shape: [32], name: 'title' });
+    const body = new Input({ shape: [32], name: 'body' });
+    const encode = new Dense({ units: 16, activation: 'relu', name: 'encode' });
+    const features = new Concatenate().apply([encode.apply(title), encode.apply(body)]);
+    expect(() => encode.apply(new Input({ shape: [31] }))).toThrow(/'encode' \(Dense\).*size 32.*\[null,31\]/);
+    const priority = new Dense({ units: 1, name: 'priority' }).apply(features);
+    const department = new Dense({ units: 4, activation: 'softmax', name: 'department' }).apply(features);
+    const model = new Model({ inputs: [title, body], outputs: [priority, department] });
+    model.compile({
+      optimizer: 'adam',
+      loss: { priority: 'mse', department: 'sparse_categorical_crossentropy' },
+      lossWeights: { priority: 1, department: 0.2 },
+      metrics: { department: ['accuracy'] },
+    });
+    const n = 8;
+    const xTitle = tensor(Array.from({ length: n * 32 }, (_, i) => Math.sin(i)), [n, 32]);
+    const xBody = tensor(Array.from({ length: n * 32 }, (_, i) => Math.cos(i)), [n, 32]);
+    const yPriority = tensor(Array.from({ length: n }, (_, i) => [i / n]));
+    const yDept = tensor(Int32Array.from({ length: n }, (_, i) => i % 4), [n], 'int32');
+    const h = await model.fit({ title: xTitle, body: xBody }, { priority: yPriority, department: yDept }, { epochs: 2, verbose: 0, validationSplit: 0.25 });
+    expect(Object.keys(h.history).sort()).toEqual([
+      'department_accuracy', 'department_loss', 'loss', 'priority_loss', 'val_department_accuracy', 'val_department_loss', 'val_loss', 'val_priority_loss',
+    ]);
+    const [p, d] = model.predict([xTitle, xBody]);
+    expect([p!.shape, d!.shape]).toEqual([[n, 1], [n, 4]]);
+    // the encoder is shared: 32·16+16 weights, then two heads on 32 features
+    expect(model.countParams()).toBe(32 * 16 + 16 + (32 + 1) + (32 * 4 + 4));
+    [xTitle, xBody, yPriority, yDept, p!, d!].forEach((t) => t.dispose());
+    model.dispose();
+  });
 });
