@@ -1,4 +1,4 @@
-import { isSymbolic, Layer, uniqueLayerName, type LayerShape, type Node, type SymbolicInput, type SymbolicTensor } from '@nabla/layers';
+import { BaseRNN, isSymbolic, Layer, uniqueLayerName, type LayerShape, type Node, type SymbolicInput, type SymbolicTensor } from '@nabla/layers';
 import type { Optimizer } from '@nabla/optimizers';
 import { reshape, tidy, type Tensor } from '@nabla/tensor';
 import { Trainer } from './engine.js';
@@ -8,6 +8,9 @@ import { formatSummary, type SummaryRow } from './summary.js';
 
 /** What a model built on `outputs` of type O returns: one Tensor for one output, a list for a list. */
 export type ModelOutput<O> = O extends readonly unknown[] ? Tensor[] : Tensor;
+
+/** What `apply` on symbolic tensors returns: the structure of the model's outputs. */
+export type SymbolicModelOutput<O> = O extends readonly unknown[] ? SymbolicTensor[] : SymbolicTensor;
 
 export interface ModelArgs<O extends SymbolicTensor | readonly SymbolicTensor[]> {
   /** The model's inputs: Input layers (or their `.output`), one or a list. */
@@ -144,8 +147,22 @@ export class Model<O extends SymbolicTensor | readonly SymbolicTensor[] = Symbol
   }
 
   /** Same as `call` (Keras' `model(x)`). */
-  apply(x: TensorStruct, opts: { training?: boolean } = {}): ModelOutput<O> {
-    return this.call(x, opts);
+  apply(x: TensorStruct, opts?: { training?: boolean }): ModelOutput<O>;
+  /**
+   * On symbolic tensors, nests this model in a bigger graph: its layer calls are replayed on the new
+   * inputs (the same layer objects, so the weights are shared) and the outputs come back symbolic.
+   */
+  apply(x: SymbolicInput | readonly SymbolicInput[]): SymbolicModelOutput<O>;
+  apply(x: TensorStruct | SymbolicInput | readonly SymbolicInput[], opts: { training?: boolean } = {}): ModelOutput<O> | SymbolicModelOutput<O> {
+    const items = Array.isArray(x) ? (x as unknown[]) : [x];
+    if (items.some((v) => v instanceof Layer || isSymbolic(v))) {
+      const ins = items.map((v) => (v instanceof Layer ? v.output : v)) as SymbolicTensor[];
+      if (!ins.every(isSymbolic)) throw new TypeError(`${this.name}.apply: cannot mix symbolic tensors and real tensors in one call`);
+      if (ins.length !== this.inputs.length) throw new RangeError(`${this.name}.apply: the model takes ${this.inputs.length} inputs, got ${ins.length}`);
+      const outs = replay(this, ins);
+      return (this.singleOutput ? outs[0]! : outs) as SymbolicModelOutput<O>;
+    }
+    return this.call(x as TensorStruct, opts);
   }
 
   private shape(ts: Tensor[]): ModelOutput<O> {
@@ -212,6 +229,27 @@ export class Model<O extends SymbolicTensor | readonly SymbolicTensor[] = Symbol
     const { saveModel } = await import('./save.js');
     await saveModel(this as never, path);
   }
+}
+
+/** Replays a model's calls on new symbolic inputs (checked against its input shapes); the matching outputs. */
+function replay(model: Model, inputs: readonly SymbolicTensor[]): SymbolicTensor[] {
+  const map = new Map<SymbolicTensor, SymbolicTensor>();
+  model.inputs.forEach((t, i) => {
+    model.inputs[i]!.node.layer.checkInputShape(inputs[i]!.shape);
+    map.set(t, inputs[i]!);
+  });
+  for (const node of model.nodes) {
+    const ins = node.inputs.map((t) => map.get(t)!);
+    const main = ins.slice(0, node.call.count);
+    let outs: SymbolicTensor[];
+    if (node.call.kwargs.withState && node.layer instanceof BaseRNN) {
+      outs = node.layer.applyWithState(main[0]!, { initialState: node.call.states ? ins.slice(node.call.count) : null });
+    } else {
+      outs = [node.call.list ? node.layer.apply(main) : node.layer.apply(main[0]!)];
+    }
+    node.outputs.forEach((t, i) => map.set(t, outs[i]!));
+  }
+  return model.outputs.map((t) => map.get(t)!);
 }
 
 /** Every node the outputs depend on, each after its inputs' nodes (depth-first, in output and argument order). */

@@ -1,4 +1,4 @@
-import { Input, Layer, type LayerShape } from '@nabla/layers';
+import { Input, isSymbolic, Layer, type LayerShape, type SymbolicInput, type SymbolicTensor } from '@nabla/layers';
 import type { Optimizer } from '@nabla/optimizers';
 import { tidy, type Tensor } from '@nabla/tensor';
 import type { Variable } from '@nabla/autograd';
@@ -87,7 +87,17 @@ export class Sequential extends Trainer {
   }
 
   /** Same as `call` (Keras' `model(x)`). */
-  apply(x: Tensor, opts: { training?: boolean } = {}): Tensor {
+  apply(x: Tensor, opts?: { training?: boolean }): Tensor;
+  /** On a symbolic tensor, nests the stack in a functional graph: each layer is applied in turn (weights shared). */
+  apply(x: SymbolicInput): SymbolicTensor;
+  apply(x: Tensor | SymbolicInput, opts: { training?: boolean } = {}): Tensor | SymbolicTensor {
+    if (x instanceof Layer || isSymbolic(x)) {
+      const t = x instanceof Layer ? x.output : x;
+      const first = this.layers[0];
+      if (first instanceof Input) first.checkInputShape(t.shape);
+      if (this.computeLayers.length === 0) throw new Error(`${this.name}: the model has no layers`);
+      return this.computeLayers.reduce((h, layer) => layer.apply(h), t);
+    }
     return this.call(x, opts);
   }
 

@@ -252,4 +252,28 @@ describe('functional Model', () => {
     [xTitle, xBody, yPriority, yDept, p!, d!].forEach((t) => t.dispose());
     model.dispose();
   });
+
+  it('nests a Model and a Sequential as blocks of a bigger graph, sharing their weights', async () => {
+    const { Sequential } = await import('../src/index.js');
+    const inner = new Input({ shape: [3], name: 'inner_in' });
+    const block = new Model({ inputs: inner, outputs: new Dense({ units: 2, name: 'inner_dense' }).apply(inner), name: 'block' });
+    const stack = new Sequential([new Input({ shape: [2] }), new Dense({ units: 1, name: 'stack_dense' })]);
+    const x = new Input({ shape: [3], name: 'x' });
+    const out = stack.apply(new Add().apply([block.apply(x), block.apply(x)]));
+    const outer = new Model({ inputs: x, outputs: out });
+    expect(outer.layers.map((l) => l.name)).toEqual(['x', 'inner_dense', 'add', 'stack_dense']);
+    expect(outer.countParams()).toBe(3 * 2 + 2 + 2 + 1);
+    const xs = tensor([[1, -1, 2], [0.5, 0, -3]]);
+    const b = block.predict(xs);
+    const want = stack.predict(b);
+    const got = outer.predict(xs);
+    // the outer graph adds the block's output to itself before the stack: stack(2·block(x))
+    const twice = tensor((await vals(b)).map((v) => 2 * v), [2, 2]);
+    const ref = stack.predict(twice);
+    (await vals(got)).forEach((v, i) => expect(v).toBeCloseTo((Array.from(ref.dataSync()))[i]!, 5));
+    expect(await vals(want)).not.toEqual(await vals(got));
+    expect(() => block.apply(new Input({ shape: [4] }))).toThrow(/inner_in/);
+    [xs, b, want, got, twice, ref].forEach((t) => t.dispose());
+    outer.dispose();
+  });
 });
