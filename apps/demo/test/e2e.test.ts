@@ -2,19 +2,31 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifacts, buildSite, openPage, openSite, type Site } from './site.ts';
+import { artifacts, buildSite, chromiumPath, openPage, openSite, type Site } from './site.ts';
 
-let site: Site;
+let site: Site | undefined;
+let setupError: unknown;
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  await buildSite();
-  site = await openSite();
+  // a failed setup (no Chromium, a broken build) fails every test below; nothing is skipped
+  try {
+    chromiumPath();
+    mkdirSync(artifacts, { recursive: true });
+    await buildSite();
+    site = await openSite();
+  } catch (e) {
+    setupError = e;
+  }
 });
 
 afterAll(async () => {
   await site?.close();
 });
+
+function theSite(): Site {
+  if (!site) throw setupError ?? new Error('demo e2e: the site did not open');
+  return site;
+}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
@@ -29,7 +41,7 @@ describe('demo site in headless Chromium', () => {
       'train.html': '#summary:not(:empty)',
     };
     for (const [path, selector] of Object.entries(waits)) {
-      const { page, errors } = await openPage(site, path);
+      const { page, errors } = await openPage(theSite(), path);
       await page.waitForSelector(selector, { timeout: 60_000 });
       await shot(page, path.replace('.html', ''));
       expect(errors, path).toEqual([]);
@@ -48,7 +60,7 @@ describe('demo site in headless Chromium', () => {
   });
 
   it('the graph page shows the course gradients for the apple example and (x + y)²', async () => {
-    const { page, errors } = await openPage(site, 'graph.html');
+    const { page, errors } = await openPage(theSite(), 'graph.html');
     await page.getByRole('button', { name: 'Show all' }).first().click();
     const grad = (svg: string, node: string) => page.locator(`#${svg}-svg text[data-grad="${node}"]`).textContent();
     expect(await grad('apple', 'apple')).toBe('2.2');
@@ -70,7 +82,7 @@ describe('demo site in headless Chromium', () => {
   });
 
   it('the optimizer page races six optimizers and draws six paths', async () => {
-    const { page, errors } = await openPage(site, 'optimizers.html');
+    const { page, errors } = await openPage(theSite(), 'optimizers.html');
     for (const surface of ['ravine', 'rosenbrock']) {
       await page.selectOption('#surface', surface);
       await page.waitForSelector('canvas[data-done="true"]', { timeout: 60_000 });
@@ -88,7 +100,7 @@ describe('demo site in headless Chromium', () => {
   });
 
   it('trains on MNIST with WebGPU (SwiftShader) and on the CPU, and predicts a drawn digit', async () => {
-    const { page, errors } = await openPage(site, 'train.html');
+    const { page, errors } = await openPage(theSite(), 'train.html');
     const run = async (backend: string, samples: number, whileRunning?: () => Promise<void>) => {
       await page.selectOption('#backend', backend);
       await page.fill('#samples', String(samples));
