@@ -343,9 +343,9 @@ export const LAYER_CASES: LayerCase[] = [
   {
     name: 'Conv2D same, strides 2, kernel [3,2]',
     make: () => new Conv2D({ filters: 2, kernelSize: [3, 2], strides: 2, padding: 'same' }),
-    input: [2, 5, 6, 2],
+    input: [1, 5, 6, 2],
     cls: 'linear',
-    ref: (x, [k, b]) => [biasAct(reference.refConv2d(x, [2, 5, 6, 2], k!, [3, 2, 2, 2], geo([2, 2], 'same')), b)],
+    ref: (x, [k, b]) => [biasAct(reference.refConv2d(x, [1, 5, 6, 2], k!, [3, 2, 2, 2], geo([2, 2], 'same')), b)],
   },
   {
     name: 'Conv2D same, dilation 2',
@@ -364,9 +364,9 @@ export const LAYER_CASES: LayerCase[] = [
   {
     name: 'DepthwiseConv2D valid, dilation 2, tanh',
     make: () => new DepthwiseConv2D({ kernelSize: [2, 3], dilationRate: 2, activation: 'tanh' }),
-    input: [2, 5, 6, 3],
+    input: [1, 5, 6, 2],
     cls: 'smooth',
-    ref: (x, [k, b]) => [biasAct(refDepthwiseConv2d(x, [2, 5, 6, 3], k!, [2, 3, 3, 1], geo([1, 1], 'valid', [2, 2])), b, tanh)],
+    ref: (x, [k, b]) => [biasAct(refDepthwiseConv2d(x, [1, 5, 6, 2], k!, [2, 3, 2, 1], geo([1, 1], 'valid', [2, 2])), b, tanh)],
   },
   {
     name: 'SeparableConv2D same, depthMultiplier 2',
@@ -381,10 +381,10 @@ export const LAYER_CASES: LayerCase[] = [
   {
     name: 'SeparableConv2D valid, strides 2, tanh',
     make: () => new SeparableConv2D({ filters: 2, kernelSize: 3, strides: 2, activation: 'tanh' }),
-    input: [2, 6, 5, 2],
+    input: [1, 6, 5, 2],
     cls: 'smooth',
     ref: (x, [dk, pk, b]) => {
-      const mid = refDepthwiseConv2d(x, [2, 6, 5, 2], dk!, [3, 3, 2, 1], geo([2, 2], 'valid'));
+      const mid = refDepthwiseConv2d(x, [1, 6, 5, 2], dk!, [3, 3, 2, 1], geo([2, 2], 'valid'));
       return [biasAct(reference.refConv2d(mid.values, mid.shape, pk!, [1, 1, 2, 2], geo([1, 1], 'valid')), b, tanh)];
     },
   },
@@ -561,41 +561,39 @@ export const LAYER_CASES: LayerCase[] = [
   },
   {
     name: 'GRU resetAfter false, returnState',
-    make: () => new GRU({ units: 3, resetAfter: false, returnState: true }),
+    make: () => new GRU({ units: 2, resetAfter: false, returnState: true }),
     input: [2, 3, 2],
     run: withState,
     cls: 'smooth',
     ref: (x, w) => {
-      const r = rnn('gru', x, [2, 3, 2], 3, w, { resetAfter: false });
-      return [{ shape: [2, 3], values: r.h }, { shape: [2, 3], values: r.h }];
+      const r = rnn('gru', x, [2, 3, 2], 2, w, { resetAfter: false });
+      return [{ shape: [2, 2], values: r.h }, { shape: [2, 2], values: r.h }];
     },
   },
 
   // wrappers
   {
     name: 'Bidirectional(LSTM, returnSequences) concat',
-    make: () => new Bidirectional({ layer: new LSTM({ units: 2, returnSequences: true }) }),
+    make: () => new Bidirectional({ layer: new LSTM({ units: 1, returnSequences: true }) }),
     input: [2, 3, 2],
     cls: 'smooth',
     ref: (x, w) => {
-      const f = rnn('lstm', x, [2, 3, 2], 2, w.slice(0, 3));
-      const b = rnn('lstm', x, [2, 3, 2], 2, w.slice(3), { goBackwards: true });
-      const yf = seqToBTU(f.seq, 2, 2);
-      const yb = seqToBTU([...b.seq].reverse(), 2, 2); // back in input time order
-      const out: number[] = [];
-      for (let i = 0; i < 6; i++) out.push(yf[2 * i]!, yf[2 * i + 1]!, yb[2 * i]!, yb[2 * i + 1]!);
-      return [{ shape: [2, 3, 4], values: out }];
+      const f = rnn('lstm', x, [2, 3, 2], 1, w.slice(0, 3));
+      const b = rnn('lstm', x, [2, 3, 2], 1, w.slice(3), { goBackwards: true });
+      const yf = seqToBTU(f.seq, 2, 1);
+      const yb = seqToBTU([...b.seq].reverse(), 2, 1); // back in input time order
+      return [{ shape: [2, 3, 2], values: yf.flatMap((v, i) => [v, yb[i]!]) }];
     },
   },
   {
     name: "Bidirectional(GRU) mergeMode 'sum'",
-    make: () => new Bidirectional({ layer: new GRU({ units: 2 }), mergeMode: 'sum' }),
+    make: () => new Bidirectional({ layer: new GRU({ units: 1 }), mergeMode: 'sum' }),
     input: [2, 3, 2],
     cls: 'smooth',
     ref: (x, w) => {
-      const f = rnn('gru', x, [2, 3, 2], 2, w.slice(0, 3));
-      const b = rnn('gru', x, [2, 3, 2], 2, w.slice(3), { goBackwards: true });
-      return [{ shape: [2, 2], values: f.h.map((v, i) => v + b.h[i]!) }];
+      const f = rnn('gru', x, [2, 3, 2], 1, w.slice(0, 3));
+      const b = rnn('gru', x, [2, 3, 2], 1, w.slice(3), { goBackwards: true });
+      return [{ shape: [2, 1], values: f.h.map((v, i) => v + b.h[i]!) }];
     },
   },
   {
