@@ -1,5 +1,5 @@
 import {
-  add, broadcastTo, cast, cos, div, equal, exp, floor, gather, greater, greaterEqual, lessEqual, log, logicalAnd, matmul, mul, neg,
+  add, broadcastTo, cast, cos, div, equal, exp, floor, gather, greater, greaterEqual, lessEqual, log, logicalAnd, lstmCellGrad, matmul, mul, neg,
   pad, pow, prod, reshape, scatterAdd, sigmoid, sign, sin, slice, square, sub, sum, transpose, where, windows, windowsGrad,
   type BinaryOp, type ReduceOp, type Shape, type Tensor, type UnaryOp, type WindowParams,
 } from '@nabla/tensor';
@@ -179,7 +179,7 @@ function invertPerm(perm: readonly number[]): number[] {
 /** Every primitive `apply` records that is neither elementwise nor a reduction. */
 type StructuralPrim =
   | 'where' | 'softmax' | 'matmul' | 'cast' | 'concat' | 'pad' | 'slice' | 'gather' | 'scatterAdd'
-  | 'windows' | 'windowsGrad' | 'reshape' | 'transpose' | 'broadcastTo';
+  | 'windows' | 'windowsGrad' | 'reshape' | 'transpose' | 'broadcastTo' | 'lstmCell';
 
 /** The primitives recorded by `apply`, i.e. the keys of RULES. */
 export type Prim = 'unary' | 'binary' | 'reduce' | StructuralPrim;
@@ -278,6 +278,12 @@ export const RULES: {
     saveInputs: [],
     saveOutput: false,
     grad: (dy, _xs, _y, { perm }) => [transpose(dy, invertPerm(perm as number[]))],
+  },
+  // the fused LSTM cell (recorded only where the backend fuses it): its own fused adjoint
+  lstmCell: {
+    saveInputs: [0, 1],
+    saveOutput: false,
+    grad: (dy, [z, c]) => lstmCellGrad(z!, c!, dy),
   },
   // sums over the added leading axes and the stretched size-1 axes
   broadcastTo: {

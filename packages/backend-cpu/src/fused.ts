@@ -46,4 +46,66 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
   return [w1, m1, v1, h1];
 }
 
-export const fusedKernels: FusedKernels = { adam };
+/** σ as the unary kernel computes it (no overflow for very negative x). */
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** [h' | c'] for z [B, 4u] and c [B, u] (see FusedKernels.lstmCell); all in float64, rounded on store. */
+function lstmCell(z: TensorInfo, c: TensorInfo): Float32Array {
+  const Z = toContiguous(z);
+  const C = toContiguous(c);
+  const [b, u4] = z.shape as [number, number];
+  const u = u4 / 4;
+  const out = new Float32Array(b * 2 * u);
+  for (let r = 0; r < b; r++) {
+    const zr = r * u4;
+    const o = r * 2 * u;
+    for (let j = 0; j < u; j++) {
+      const i = sigmoid(Z[zr + j]!);
+      const f = sigmoid(Z[zr + u + j]!);
+      const g = Math.tanh(Z[zr + 2 * u + j]!);
+      const og = sigmoid(Z[zr + 3 * u + j]!);
+      const cNew = f * C[r * u + j]! + i * g;
+      out[o + u + j] = cNew;
+      out[o + j] = og * Math.tanh(cNew);
+    }
+  }
+  return out;
+}
+
+/** [dz | dc] from z, c and dy = d[h' | c'] (see FusedKernels.lstmCellGrad). */
+function lstmCellGrad(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Array {
+  const Z = toContiguous(z);
+  const C = toContiguous(c);
+  const D = toContiguous(dy);
+  const [b, u4] = z.shape as [number, number];
+  const u = u4 / 4;
+  const out = new Float32Array(b * 5 * u);
+  for (let r = 0; r < b; r++) {
+    const zr = r * u4;
+    const dr = r * 2 * u;
+    const o = r * 5 * u;
+    for (let j = 0; j < u; j++) {
+      const i = sigmoid(Z[zr + j]!);
+      const f = sigmoid(Z[zr + u + j]!);
+      const g = Math.tanh(Z[zr + 2 * u + j]!);
+      const og = sigmoid(Z[zr + 3 * u + j]!);
+      const cj = C[r * u + j]!;
+      const tc = Math.tanh(f * cj + i * g);
+      const dh = D[dr + j]!;
+      // the cell state's gradient: direct, plus through h' = o·tanh(c')
+      const dc = D[dr + u + j]! + dh * og * (1 - tc * tc);
+      out[o + j] = dc * g * i * (1 - i);
+      out[o + u + j] = dc * cj * f * (1 - f);
+      out[o + 2 * u + j] = dc * i * (1 - g * g);
+      out[o + 3 * u + j] = dh * tc * og * (1 - og);
+      out[o + 4 * u + j] = dc * f;
+    }
+  }
+  return out;
+}
+
+export const fusedKernels: FusedKernels = { adam, lstmCell, lstmCellGrad };

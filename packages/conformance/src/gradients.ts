@@ -410,7 +410,24 @@ const SECOND_ORDER: GradCase[] = [
   },
 ];
 
+/** Ops a backend may fuse (lstmCell's own rule, then its composed adjoint in second order). */
+const FUSED: GradCase[] = [
+  {
+    name: 'lstmCell [h | c] w.r.t. z and c',
+    cls: 'smooth',
+    inputs: [{ shape: [2, 12] }, { shape: [2, 3] }],
+    f: (z, c) => concat(nb.lstmCell(z, c), 1),
+  },
+  {
+    name: 'd/dz of Σ h·r through lstmCell (second order)',
+    cls: 'smooth',
+    inputs: [{ shape: [2, 8] }, { shape: [2, 2] }],
+    f: (z, c) => grad((u) => nb.sum(nb.mul(nb.lstmCell(u, c)[0], tensor([[1, -2], [0.5, 3]]))))(z),
+  },
+];
+
 export const GRADIENT_CASES: Record<string, GradCase[]> = {
+  'fused ops': FUSED,
   elementwise: ELEMENTWISE,
   'reductions and softmax': REDUCTIONS,
   matmul: MATMUL,

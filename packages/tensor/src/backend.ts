@@ -127,6 +127,17 @@ export interface FusedKernels {
    * else): the kernel may write the results into their buffers and return those.
    */
   adam?(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: TensorInfo | null, step: AdamStep, inPlace: boolean): unknown[];
+  /**
+   * The LSTM cell after its projections, Keras gate order i, f, c, o: z is float32 [B, 4u]
+   * (x·W + h·U + b), c is [B, u]. With i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o):
+   * c' = f·c + i·g and h' = o·tanh(c'). Returns one buffer [B, 2u] holding [h' | c'].
+   */
+  lstmCell?(z: TensorInfo, c: TensorInfo): unknown;
+  /**
+   * The adjoint of `lstmCell`: dy is [B, 2u], the gradient of [h' | c']; returns one buffer
+   * [B, 5u] holding [dz | dc] (gates recomputed from z and c, nothing else saved).
+   */
+  lstmCellGrad?(z: TensorInfo, c: TensorInfo, dy: TensorInfo): unknown;
 }
 
 export interface Backend {

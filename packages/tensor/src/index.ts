@@ -31,7 +31,7 @@ export {
 export { argmax, argmin, logSumExp, max, mean, min, prod, sum, variance, type Axis } from './ops/reduce.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export { matmul } from './ops/matmul.js';
-export { adamUpdate, type AdamResult } from './ops/fused.js';
+export { adamUpdate, lstmCell, lstmCellGrad, type AdamResult } from './ops/fused.js';
 export { broadcastTo, expandDims, flatten, reshape, slice, squeeze, transpose, windows } from './ops/views.js';
 export { concat, gather, oneHot, pad, scatterAdd, split, stack, tile, windowsGrad } from './ops/combine.js';
 export {

@@ -1,6 +1,6 @@
 import type { Variable } from '@nabla/autograd';
 import {
-  add, cast, concat, less, matmul, mul, ones, Random, randomUniform, reshape, slice, split, stack, sub, Tensor, tidy, transpose, where, zeros,
+  add, cast, concat, less, lstmCell, matmul, mul, ones, Random, randomUniform, reshape, slice, split, stack, sub, Tensor, tidy, transpose, where, zeros,
 } from '@nabla/tensor';
 import { activationName, getActivation, type ActivationFn } from '../activations.js';
 import { checkSeed, describe, fmtShape, freshSeed, type JsonObject, type JsonValue, type LayerShape } from '../common.js';
@@ -485,6 +485,10 @@ export class LSTM extends BaseRNN {
 
   protected step(xp: Tensor, [h, c]: Tensor[], ctx: StepContext): Tensor[] {
     const u = this.units;
+    // Keras' default activations: one fused cell op (forward and backward) where the backend fuses it
+    if (!this.perGateRecurrent(ctx.masks) && activationName(this.activation) === 'tanh' && activationName(this.recurrentActivation) === 'sigmoid') {
+      return lstmCell(add(xp, this.recurrentProjection(h!, ctx)), c!);
+    }
     let zi: Tensor, zf: Tensor, zc: Tensor, zo: Tensor;
     if (this.perGateRecurrent(ctx.masks)) {
       [zi, zf, zc, zo] = [0, 1, 2, 3].map((g) => add(gateCols(xp, g, u), this.recurrentProjection(h!, ctx, g))) as [Tensor, Tensor, Tensor, Tensor];
