@@ -21,12 +21,13 @@ export interface FunctionalLayerConfig extends SerializedLayer {
  * inside this model. `inputLayers`/`outputLayers` are one ref when the model was built from one
  * tensor, a list when from a list.
  */
-export interface FunctionalConfig {
+// a type (not an interface) so it is assignable to Record<string, unknown>, as save.ts' SaveableModel wants
+export type FunctionalConfig = {
   name: string;
   layers: FunctionalLayerConfig[];
   inputLayers: TensorRef | TensorRef[];
   outputLayers: TensorRef | TensorRef[];
-}
+};
 
 /** What functionalConfig reads of a Model. */
 interface GraphView {
