@@ -5,6 +5,8 @@ import { getOptimizer, type Optimizer } from '@nabla/optimizers';
 import { add, concat, keep, mul, Random, reshape, slice, tidy, type Tensor } from '@nabla/tensor';
 import { CallbackList, type Callback, type CallbackHooks, type Logs, type TrainingModel } from './callbacks/callback.js';
 import { History } from './callbacks/history.js';
+import type { IOHandler, SaveResult } from './io/types.js';
+import type { SaveOptions } from './save.js';
 import { formatLogs, ProgressBar } from './callbacks/progress.js';
 import { checkFinite, checkInputShape, checkTargets, checkTensorArg } from './data-checks.js';
 import { batchOf, onOwnBackend } from './host-data.js';
@@ -82,8 +84,8 @@ export abstract class Trainer implements TrainingModel {
   protected abstract outputShapesFor(xs: readonly Tensor[]): LayerShape[];
   /** The outputs for a batch, in output order; the caller owns them. */
   protected abstract forward(xs: readonly Tensor[], training: boolean): Tensor[];
-  /** Writes the model to a path (Node). */
-  abstract save(path: string): Promise<void>;
+  /** Saves the model (architecture, weights, optimizer state): a folder path in Node, a URL such as `indexeddb://name`, or an IOHandler. */
+  abstract save(target: string | IOHandler, opts?: SaveOptions): Promise<SaveResult>;
 
   get weights(): Variable[] {
     return this.layers.flatMap((l) => l.weights);

@@ -2,6 +2,8 @@ import { BaseRNN, isSymbolic, Layer, uniqueLayerName, type LayerShape, type Node
 import type { Optimizer } from '@nabla/optimizers';
 import { reshape, tidy, type Tensor } from '@nabla/tensor';
 import { Trainer } from './engine.js';
+import type { IOHandler, SaveResult } from './io/types.js';
+import type { SaveOptions } from './save.js';
 import { functionalConfig, functionalFromConfig, type FunctionalConfig } from './functional-config.js';
 import { flatten, type TensorStruct } from './structure.js';
 import { formatSummary, type SummaryRow } from './summary.js';
@@ -225,9 +227,9 @@ export class Model<O extends SymbolicTensor | readonly SymbolicTensor[] = Symbol
   }
 
   /** Saves through save.ts (which reads `getConfig()` and `className`). */
-  async save(path: string): Promise<void> {
+  async save(target: string | IOHandler, opts: SaveOptions = {}): Promise<SaveResult> {
     const { saveModel } = await import('./save.js');
-    await saveModel(this as never, path);
+    return saveModel(this as never, target, opts);
   }
 }
 

@@ -13,6 +13,7 @@ import { resolveHandler } from './io/handlers.js';
 import { getModelClass, registeredModelClasses, registerModelClass } from './io/registry.js';
 import { tfjsToNabla } from './io/tfjs.js';
 import type { IOHandler, ModelArtifacts, SaveResult } from './io/types.js';
+import { Model } from './functional.js';
 import { Sequential } from './sequential.js';
 
 export { getModelClass, registeredModelClasses, registerModelClass, type ModelClassEntry } from './io/registry.js';
@@ -116,6 +117,8 @@ registerModelClass('Sequential', {
     return typeof S.fromConfig === 'function' ? S.fromConfig(config) : sequentialFromConfig(config);
   },
 });
+
+registerModelClass('Functional', { fromConfig: (config) => Model.fromConfig(config as never) });
 
 function topologyOf(model: SaveableModel): { className: string; config: Record<string, unknown> } {
   const className = model.className ?? (model instanceof Sequential ? 'Sequential' : model.constructor.name);

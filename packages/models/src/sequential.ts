@@ -3,6 +3,8 @@ import type { Optimizer } from '@nabla/optimizers';
 import { tidy, type Tensor } from '@nabla/tensor';
 import type { Variable } from '@nabla/autograd';
 import { Trainer } from './engine.js';
+import type { IOHandler, SaveResult } from './io/types.js';
+import type { SaveOptions } from './save.js';
 import { formatSummary, type SummaryRow } from './summary.js';
 
 export type { CompileArgs, EvaluateArgs, FitArgs } from './engine.js';
@@ -150,10 +152,10 @@ export class Sequential extends Trainer {
     return text;
   }
 
-  /** Saves architecture, weights and compile settings to a folder (Node). See `loadModel`. */
-  async save(path: string): Promise<void> {
+  /** Saves architecture, weights, compile settings and optimizer state: a folder (Node), `indexeddb://name`, `downloads://name` or an IOHandler. See `loadModel` and docs/model-format.md. */
+  async save(target: string | IOHandler, opts: SaveOptions = {}): Promise<SaveResult> {
     const { saveModel } = await import('./save.js');
-    await saveModel(this, path);
+    return saveModel(this, target, opts);
   }
 
   /** The compile settings (for saving). */

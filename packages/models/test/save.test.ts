@@ -614,3 +614,55 @@ describe('model class registry', () => {
     loaded.dispose();
   });
 });
+
+describe('functional models', () => {
+  /** Two inputs, one Dense shared by both, a merge, two heads: the graph save/load must rebuild. */
+  async function twoHeads(): Promise<import('../src/index.js').Model> {
+    const { Add, Concatenate } = await import('@nabla/layers');
+    const { Model } = await import('../src/index.js');
+    const a = new Input({ shape: [3], name: 'a' });
+    const b = new Input({ shape: [3], name: 'b' });
+    const shared = new Dense({ units: 4, activation: 'tanh', name: 'shared', kernelInitializer: { className: 'GlorotUniform', config: { seed: 1 } } });
+    const sum = new Add({ name: 'sum' }).apply([shared.apply(a), shared.apply(b)]);
+    const cls = new Dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: { className: 'GlorotUniform', config: { seed: 2 } } }).apply(sum);
+    const reg = new Dense({ units: 1, name: 'reg', kernelInitializer: { className: 'GlorotUniform', config: { seed: 3 } } }).apply(new Concatenate({ name: 'cat' }).apply([a, sum]));
+    return new Model({ inputs: [a, b], outputs: [cls, reg], name: 'two_heads' });
+  }
+
+  it('a two-input, two-output model with a shared layer: identical predictions and identical continued training', async () => {
+    const xa = uniform([8, 3], 21);
+    const xb = uniform([8, 3], 22);
+    const yc = tensor(new Int32Array([0, 1, 2, 0, 1, 2, 2, 1]), [8], 'int32');
+    const yr = uniform([8, 1], 23);
+    const compile = { loss: { cls: 'sparse_categorical_crossentropy', reg: 'mse' }, lossWeights: { cls: 1, reg: 0.5 }, metrics: { cls: ['accuracy'] } };
+    const ref = await twoHeads();
+    const run = await twoHeads();
+    ref.compile({ optimizer: new Adam({ learningRate: 0.05 }), ...compile } as never);
+    run.compile({ optimizer: new Adam({ learningRate: 0.05 }), ...compile } as never);
+    const fitArgs = { batchSize: 4, verbose: 0 as const, shuffle: false };
+    await ref.fit([xa, xb], [yc, yr], { ...fitArgs, epochs: 3 });
+    await run.fit([xa, xb], [yc, yr], { ...fitArgs, epochs: 2 });
+    const dir = freshDir();
+    await run.save(dir);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJSON;
+    expect(json.modelTopology.className).toBe('Functional');
+    const loaded = await loadModel<import('../src/index.js').Model>(dir);
+    expect(loaded.constructor.name).toBe('Model');
+    expect(loaded.layers.map((l) => l.name)).toEqual(run.layers.map((l) => l.name));
+    const [p0, p1] = run.predict([xa, xb]) as Tensor[];
+    const [q0, q1] = loaded.predict([xa, xb]) as Tensor[];
+    expect(await values(q0!)).toEqual(await values(p0!));
+    expect(await values(q1!)).toEqual(await values(p1!));
+    run.dispose();
+    await loaded.fit([xa, xb], [yc, yr], { ...fitArgs, epochs: 1 });
+    let maxDiff = 0;
+    for (let i = 0; i < ref.weights.length; i++) {
+      const [r, l] = [await values(ref.weights[i]!), await values(loaded.weights[i]!)];
+      r.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - l[j]!))));
+    }
+    expect(maxDiff).toBeLessThanOrEqual(1e-6);
+    for (const t of [xa, xb, yc, yr, p0, p1, q0, q1]) t!.dispose();
+    ref.dispose();
+    loaded.dispose();
+  });
+});

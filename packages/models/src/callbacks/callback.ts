@@ -9,7 +9,7 @@ export interface TrainingModel {
   getLearningRate(): number;
   setLearningRate(lr: number): void;
   /** Writes the model to a path (Node). */
-  save(path: string): Promise<void>;
+  save(path: string): Promise<unknown>;
   /** Copies of the weights, and putting such copies back (EarlyStopping's restoreBestWeights). */
   getWeights(): import('@nabla/tensor').Tensor[];
   setWeights(weights: readonly import('@nabla/tensor').Tensor[]): void;
