@@ -51,6 +51,15 @@ export function copyStrided(
   }
   const dims = c.shape;
   const st = c.strides;
+  if (st[rank - 1] !== 1 && rank >= 3) {
+    // a short, strided last run but a long unit-stride dim further out (pooling windows viewed
+    // [N, OH, OW, C, KH, KW]): read along that dim instead and write with its output stride
+    const k = st.indexOf(1);
+    if (k >= 0 && k < rank - 2 && dims[k]! >= 4 * dims[rank - 1]!) {
+      copyReadingUnitStride(src, offset, dims, st, k, out, outOffset);
+      return;
+    }
+  }
   // a transposed inner plane (unit stride on the second-to-last dim) is copied in tiles
   const plane = rank >= 2 && st[rank - 2] === 1 && st[rank - 1] !== 0;
   const inner = plane ? 2 : 1;
@@ -71,6 +80,41 @@ export function copyStrided(
       if (++idx[d]! < dims[d]!) break;
       p -= st[d]! * dims[d]!;
       idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * Copies a collapsed strided view into row-major `out` with dim `k` (source stride 1) as the
+ * innermost loop: contiguous reads, writes `outStride[k]` apart.
+ */
+function copyReadingUnitStride(
+  src: TypedArray, offset: number, dims: readonly number[], st: readonly number[], k: number, out: TypedArray, outOffset: number,
+): void {
+  const rank = dims.length;
+  const ost = new Array<number>(rank);
+  for (let d = rank - 1, acc = 1; d >= 0; d--) {
+    ost[d] = acc;
+    acc *= dims[d]!;
+  }
+  // the other dims, outermost first, walked by an odometer
+  const outer = [...Array(rank).keys()].filter((d) => d !== k);
+  const idx = new Array<number>(outer.length).fill(0);
+  const n = dims[k]!;
+  const os = ost[k]!;
+  const runs = dims.reduce((a, b) => a * b, 1) / n;
+  let p = offset;
+  let o = outOffset;
+  for (let run = 0; run < runs; run++) {
+    for (let j = 0, q = o; j < n; j++, q += os) out[q] = src[p + j]!;
+    for (let e = outer.length - 1; e >= 0; e--) {
+      const d = outer[e]!;
+      p += st[d]!;
+      o += ost[d]!;
+      if (++idx[e]! < dims[d]!) break;
+      p -= st[d]! * dims[d]!;
+      o -= ost[d]! * dims[d]!;
+      idx[e] = 0;
     }
   }
 }
