@@ -119,6 +119,29 @@ function emitCompute(): Code {
   return c;
 }
 
+/**
+ * packPanels(src, dst, k, panels, lds): full NR-column panels of a row-major B staged at byte
+ * `src` (row stride `lds` bytes) into [panel][k][NR] at `dst`, one v128 per four floats. In JS
+ * the same copy costs ~3 ns a float on this kind of machine; a staged memcpy plus this is ~10× less.
+ */
+function emitPackPanels(): Code {
+  const [SRC, DST, K, PANELS, LDS] = [0, 1, 2, 3, 4];
+  const [S, KK] = [5, 6];
+  const c = new Code();
+  c.op(Op.loop, Op.void); // panels
+  c.get(SRC).set(S).get(K).set(KK);
+  c.op(Op.loop, Op.void); // rows of the panel
+  for (let q = 0; q < NV; q++) c.get(DST).get(S).load(16 * q).store(16 * q);
+  c.get(S).get(LDS).op(Op.i32Add).set(S);
+  c.get(DST).i32(NR * 4).op(Op.i32Add).set(DST);
+  c.get(KK).i32(1).op(Op.i32Sub).tee(KK).op(Op.brIf, 0);
+  c.op(Op.end); // rows
+  c.get(SRC).i32(NR * 4).op(Op.i32Add).set(SRC);
+  c.get(PANELS).i32(1).op(Op.i32Sub).tee(PANELS).op(Op.brIf, 0);
+  c.op(Op.end); // panels
+  return c;
+}
+
 export interface GemmModuleOptions {
   /** A shared memory import (for worker threads); needs `maximumPages`. */
   readonly shared?: boolean;
@@ -127,7 +150,7 @@ export interface GemmModuleOptions {
   readonly fma?: boolean;
 }
 
-/** The GEMM module: imports env.memory, exports `kernel` (an MR x NR tile) and `compute` (a rectangle of C). */
+/** The GEMM module: imports env.memory, exports `kernel` (an MR x NR tile), `compute` (a rectangle of C) and `packPanels`. */
 export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<ArrayBuffer> {
   const locals: ValType[] = [I32, I32, I32, I32, ...new Array<ValType>(MR * NV + NV + 1).fill(V128)];
   return emitModule({
@@ -135,10 +158,12 @@ export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<Arra
     funcs: [
       { name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false) },
       { name: 'compute', params: new Array<ValType>(10).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute() },
+      { name: 'packPanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitPackPanels() },
     ],
   });
 }
 
+type PackFn = (src: number, dst: number, k: number, panels: number, lds: number) => void;
 type ComputeFn = (i0: number, i1: number, p0: number, p1: number, k: number, kcMax: number, aPtr: number, bPtr: number, cPtr: number, ldc: number) => void;
 
 /** A strided float32 matrix: element (i, j) is data[offset + i * rs + j * cs]. */
@@ -174,6 +199,7 @@ const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 export class WasmGemm {
   readonly memory: WebAssembly.Memory;
   private readonly computeFn: ComputeFn;
+  private readonly packFn: PackFn;
   private f32: Float32Array;
   private top = CONTROL_BYTES;
   private threads: GemmThreads | null = null;
@@ -183,6 +209,7 @@ export class WasmGemm {
     this.memory = memory ?? new WebAssembly.Memory({ initial: 16 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.computeFn = instance.exports['compute'] as ComputeFn;
+    this.packFn = instance.exports['packPanels'] as PackFn;
     this.f32 = new Float32Array(this.memory.buffer);
     this.warmUp();
   }
@@ -218,13 +245,35 @@ export class WasmGemm {
     return Math.ceil(n / NR) * NR * k * 4;
   }
 
-  /** B (k x n) into NR-column panels [panel][k][NR] at byte `ptr`, zero-padded. */
+  /**
+   * B (k x n) into NR-column panels [panel][k][NR] at byte `ptr`, zero-padded. Rows of B that
+   * are contiguous (cs 1) are staged above the arena with one memcpy per matrix (or per row)
+   * and the full panels packed in wasm; a strided B and the last partial panel pack in JS.
+   */
   packB(k: number, n: number, b: Mat, ptr: number): void {
+    const full = Math.floor(n / NR);
+    let p0 = 0;
+    if (b.cs === 1 && full > 0 && this.top + k * n * 4 <= MAX_PAGES * PAGE - PAGE) {
+      const mark = this.top;
+      const stage = this.alloc(k * n * 4);
+      const f = this.f32;
+      const { data, offset, rs } = b;
+      if (rs === n) f.set(data.subarray(offset, offset + k * n), stage >> 2);
+      else for (let kk = 0; kk < k; kk++) f.set(data.subarray(offset + kk * rs, offset + kk * rs + n), (stage >> 2) + kk * n);
+      this.packFn(stage, ptr, k, full, n * 4);
+      this.top = mark; // the staging area is free again
+      p0 = full;
+    }
+    this.packBPanels(k, n, b, ptr, p0);
+  }
+
+  /** Panels [p0, ...) of B packed in JS (see packB). */
+  private packBPanels(k: number, n: number, b: Mat, ptr: number, p0: number): void {
     const f = this.f32;
     const { data, rs, cs } = b;
     const panels = Math.ceil(n / NR);
-    let q = ptr >> 2;
-    for (let p = 0; p < panels; p++) {
+    let q = (ptr >> 2) + p0 * k * NR;
+    for (let p = p0; p < panels; p++) {
       const j0 = p * NR;
       const nr = Math.min(NR, n - j0);
       let src = b.offset + j0 * cs;
