@@ -4,7 +4,7 @@
  * epoch, and saves it.
  *
  * Usage: tsx src/mnist.ts [--model mlp|cnn|lstm] [--epochs N] [--batch-size N] [--backend auto|cpu|webgpu]
- *                         [--out DIR] [--seed 42] [--train-limit N]
+ *                         [--out DIR] [--seed 42] [--train-limit N] [--test-limit N]
  * Defaults per model: mlp 3 epochs, batch 128 (the main job); cnn 2 epochs, batch 64; lstm 2 epochs, batch 64.
  */
 import { loadMnist } from '@nabla/data/node';
@@ -57,6 +57,7 @@ export async function runMnist(argv: readonly string[], defaults: { model: strin
       out: { type: 'string' },
       seed: { type: 'string', default: '42' },
       'train-limit': { type: 'string' },
+      'test-limit': { type: 'string' },
     },
   });
   const recipe = RECIPES[values.model!];
@@ -70,13 +71,14 @@ export async function runMnist(argv: readonly string[], defaults: { model: strin
   const batchSize = int('batch-size', values['batch-size'], recipe.batchSize);
   const seed = Number(values.seed);
   const trainLimit = values['train-limit'] === undefined ? undefined : int('train-limit', values['train-limit'], 0);
+  const testLimit = values['test-limit'] === undefined ? undefined : int('test-limit', values['test-limit'], 0);
   const out = values.out ?? defaults.out ?? `models/mnist-${values.model}`;
 
   // The data stays on the CPU (188 MB is more than a WebGPU compatibility adapter can bind);
   // fit/evaluate upload one batch at a time to whichever backend trains.
   await setBackend('cpu');
   const t0 = performance.now();
-  const raw = loadMnist(trainLimit === undefined ? {} : { trainLimit });
+  const raw = loadMnist({ ...(trainLimit === undefined ? {} : { trainLimit }), ...(testLimit === undefined ? {} : { testLimit }) });
   const train = { images: recipe.input(raw.train.images), labels: raw.train.labels };
   const test = { images: recipe.input(raw.test.images), labels: raw.test.labels };
   console.log(`MNIST: ${train.images.shape[0]} training and ${test.images.shape[0]} test images (${((performance.now() - t0) / 1000).toFixed(1)} s to load)`);
