@@ -169,7 +169,14 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
       Atomics.add(ctl, SEQ, 1); // a seq store is the release: workers read their arguments after it
       Atomics.notify(ctl, SEQ);
       own();
-      for (let p = Atomics.load(ctl, PENDING); p !== 0; p = Atomics.load(ctl, PENDING)) Atomics.wait(ctl, PENDING, p);
+      // a worker that died mid-share would leave PENDING up forever (its 'error' event cannot run
+      // while this thread blocks): give up after a minute of no progress instead of hanging
+      for (let p = Atomics.load(ctl, PENDING); p !== 0; p = Atomics.load(ctl, PENDING)) {
+        if (Atomics.wait(ctl, PENDING, p, 60_000) === 'timed-out' && Atomics.load(ctl, PENDING) === p) {
+          broken = true;
+          throw new Error(`matmul: ${p} GEMM worker thread(s) made no progress for 60 s; the thread pool is disabled`);
+        }
+      }
       if (Atomics.load(ctl, FAILED) !== 0) throw new Error('matmul: a GEMM worker thread failed');
     },
     dispose() {
