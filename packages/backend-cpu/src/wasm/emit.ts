@@ -22,7 +22,7 @@ export const Op = {
 /** SIMD opcodes (after the 0xfd prefix). */
 export const Simd = {
   v128Load: 0x00, v128Load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c,
-  f32x4Splat: 0x13, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
+  f32x4Splat: 0x13, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
   /** Relaxed SIMD: a * b + c, fused where the hardware has FMA (validates only where relaxed SIMD is on). */
   f32x4RelaxedMadd: 0x105,
 } as const;
