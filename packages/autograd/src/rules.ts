@@ -1,7 +1,7 @@
 import {
-  add, broadcastTo, cast, cos, div, equal, exp, floor, gather, greater, greaterEqual, lessEqual, log, logicalAnd, lstmCellGrad, matmul, mul, neg,
-  pad, pow, prod, reshape, scatterAdd, sigmoid, sign, sin, slice, square, sub, sum, transpose, where, windows, windowsGrad,
-  type BinaryOp, type ReduceOp, type Shape, type Tensor, type UnaryOp, type WindowParams,
+  add, broadcastTo, cast, cos, div, equal, exp, floor, gather, greater, greaterEqual, lessEqual, log, logicalAnd, lstmCellGrad, matmul, max, maximum, maxPool2dGrad, mul, neg,
+  pad, pow, prod, reluGrad, reshape, scatterAdd, sigmoid, sign, sin, slice, square, sub, sum, transpose, where, windows, windowsGrad,
+  type BinaryOp, type PoolGeometry, type ReduceOp, type Shape, type Tensor, type UnaryOp, type WindowParams,
 } from '@nabla/tensor';
 
 /**
@@ -75,7 +75,7 @@ const UNARY: Record<UnaryOp, GradRule | null> = {
   round: NONE,
   logicalNot: NONE,
   square: un('x', (dy, x) => mul(dy, mul(x, 2))),
-  relu: un('x', (dy, x) => where(greater(x, 0), dy, 0)),
+  relu: un('x', (dy, x) => reluGrad(x, dy)),
   exp: un('y', (dy, _x, y) => mul(dy, y)),
   expm1: un('y', (dy, _x, y) => mul(dy, add(y, 1))),
   log: un('x', (dy, x) => div(dy, x)),
@@ -170,6 +170,24 @@ function extremumRule(): GradRule {
   };
 }
 
+/**
+ * The adjoint of maxPool2dGrad in dy: per window, the mean of g over the cells that hold the
+ * window's max (padding cells, -Infinity in x and 0 in g, tie an all -Infinity window; a NaN
+ * window sent nothing forward and gets 0 back).
+ */
+function maxPoolTieMean(x: Tensor, g: Tensor, pool: PoolGeometry): Tensor {
+  const params: WindowParams = { kernel: pool.kernel, strides: pool.strides, dilations: [1, 1] };
+  const [[t, b], [l, r]] = pool.pads;
+  const p: [number, number][] = [[0, 0], [t, b], [l, r], [0, 0]];
+  const padded = t + b + l + r > 0;
+  const wx = windows(padded ? pad(x, p, -Infinity) : x, params);
+  const wg = windows(padded ? pad(g, p, 0) : g, params);
+  const [n, oh, ow, , , c] = wx.shape as [number, number, number, number, number, number];
+  const mask = equal(wx, reshape(max(wx, [3, 4]), [n, oh, ow, 1, 1, c]));
+  const count = sum(cast(mask, 'float32'), [3, 4]);
+  return div(sum(where(mask, wg, 0), [3, 4]), maximum(count, 1));
+}
+
 function invertPerm(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
@@ -179,7 +197,7 @@ function invertPerm(perm: readonly number[]): number[] {
 /** Every primitive `apply` records that is neither elementwise nor a reduction. */
 type StructuralPrim =
   | 'where' | 'softmax' | 'matmul' | 'cast' | 'concat' | 'pad' | 'slice' | 'gather' | 'scatterAdd'
-  | 'windows' | 'windowsGrad' | 'reshape' | 'transpose' | 'broadcastTo' | 'lstmCell';
+  | 'windows' | 'windowsGrad' | 'reshape' | 'transpose' | 'broadcastTo' | 'lstmCell' | 'maxPool2d' | 'maxPool2dGrad' | 'reluGrad';
 
 /** The primitives recorded by `apply`, i.e. the keys of RULES. */
 export type Prim = 'unary' | 'binary' | 'reduce' | StructuralPrim;
@@ -284,6 +302,26 @@ export const RULES: {
     saveInputs: [0, 1],
     saveOutput: false,
     grad: (dy, [z, c]) => lstmCellGrad(z!, c!, dy),
+  },
+  // the fused max pool (recorded only where the backend fuses it): dy to each window's max,
+  // split between ties, as `max`'s own rule on the composed path
+  maxPool2d: {
+    saveInputs: [0],
+    saveOutput: false,
+    grad: (dy, [x], _y, { pool }) => [maxPool2dGrad(x!, dy, pool as PoolGeometry)],
+  },
+  // maxPool2dGrad(x, dy) is linear in dy and piecewise constant in x (x only picks the cells)
+  maxPool2dGrad: {
+    saveInputs: [0],
+    saveOutput: false,
+    grad: (g, [x], _y, { pool }, n) => [null, n[1] ? maxPoolTieMean(x!, g, pool as PoolGeometry) : null],
+  },
+  // the fused relu gradient (recorded only where the backend fuses it): linear in dy, and
+  // piecewise constant in x
+  reluGrad: {
+    saveInputs: [0],
+    saveOutput: false,
+    grad: (g, [x], _y, _a, n) => [null, n[1] ? reluGrad(x!, g) : null],
   },
   // sums over the added leading axes and the stretched size-1 axes
   broadcastTo: {

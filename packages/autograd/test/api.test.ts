@@ -201,12 +201,15 @@ describe('the tape', () => {
   it('has one rule table covering unary, binary and reduce ops', () => {
     const { total, byPrim } = ruleCount();
     expect(Object.keys(RULES).sort()).toEqual(
-      ['binary', 'broadcastTo', 'cast', 'concat', 'gather', 'lstmCell', 'matmul', 'pad', 'reduce', 'reshape', 'scatterAdd', 'slice', 'softmax', 'transpose', 'unary', 'where', 'windows', 'windowsGrad'],
+      [
+        'binary', 'broadcastTo', 'cast', 'concat', 'gather', 'lstmCell', 'matmul', 'maxPool2d', 'maxPool2dGrad', 'pad', 'reduce', 'reluGrad', 'reshape',
+        'scatterAdd', 'slice', 'softmax', 'transpose', 'unary', 'where', 'windows', 'windowsGrad',
+      ],
     );
     expect(byPrim.unary).toBe(19);
     expect(byPrim.binary).toBe(8);
     expect(byPrim.reduce).toBe(4);
-    expect(total).toBe(46);
+    expect(total).toBe(49);
   });
 });
 

@@ -121,4 +121,13 @@ function lstmCellGrad(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Arra
   return out;
 }
 
-export const fusedKernels: FusedKernels = { adam, lstmCell, lstmCellGrad, maxPool2d, maxPool2dGrad };
+/** dy where x > 0, else 0 (see FusedKernels.reluGrad): one pass, no mask, no broadcast zero. */
+function reluGrad(x: TensorInfo, dy: TensorInfo): Float32Array {
+  const X = toContiguous(x) as Float32Array;
+  const D = toContiguous(dy) as Float32Array;
+  const out = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) out[i] = X[i]! > 0 ? D[i]! : 0;
+  return out;
+}
+
+export const fusedKernels: FusedKernels = { adam, lstmCell, lstmCellGrad, maxPool2d, maxPool2dGrad, reluGrad };

@@ -51,6 +51,17 @@ export function copyStrided(
   }
   const dims = c.shape;
   const st = c.strides;
+  if (rank >= 2 && st[0] === 0) {
+    // a block repeated along the outermost dim (a bias broadcast over N·H·W): copy it once, then
+    // double it with copyWithin (memmove speed, instead of an element loop over short runs)
+    copyStrided(src, offset, dims.slice(1), st.slice(1), out, outOffset);
+    for (let filled = size / dims[0]!; filled < size; ) {
+      const n = Math.min(filled, size - filled);
+      out.copyWithin(outOffset + filled, outOffset, outOffset + n);
+      filled += n;
+    }
+    return;
+  }
   if (st[rank - 1] !== 1 && rank >= 3) {
     // a short, strided last run but a long unit-stride dim further out (pooling windows viewed
     // [N, OH, OW, C, KH, KW]): read along that dim instead and write with its output stride

@@ -1,4 +1,4 @@
-import { sizeOf, type Shape, type TensorInfo, type TypedArray, type WindowParams } from '@nabla/tensor';
+import { sizeOf, type PoolGeometry, type Shape, type TensorInfo, type TypedArray, type WindowParams } from '@nabla/tensor';
 import { alloc, toContiguous } from './strided.js';
 
 /**
@@ -33,4 +33,168 @@ export function windowsGrad(dy: TensorInfo, inputShape: Shape, params: WindowPar
   }
   out.set(acc);
   return out;
+}
+
+/** OH or OW of a pooling: windows of k cells, `stride` apart, over `n` (padded) cells. */
+function pooledSize(n: number, k: number, stride: number): number {
+  return n < k ? 0 : Math.floor((n - k) / stride) + 1;
+}
+
+/**
+ * Max pooling of NHWC x (see FusedKernels.maxPool2d). Per window and channel the max is kept in
+ * a local rather than folded in the output array (a load and store per cell less).
+ * Cells outside the input are skipped, which is the -Infinity padding of the composed path.
+ * NaN sticks, as `max` folds.
+ */
+export function maxPool2d(x: TensorInfo, pool: PoolGeometry): Float32Array {
+  const [nb, h, w, ch] = x.shape as [number, number, number, number];
+  const [kh, kw] = pool.kernel;
+  const [sh, sw] = pool.strides;
+  const [[pt, pb], [pl, pr]] = pool.pads;
+  const oh = pooledSize(h + pt + pb, kh, sh);
+  const ow = pooledSize(w + pl + pr, kw, sw);
+  const out = new Float32Array(nb * oh * ow * ch);
+  if (out.length === 0) return out;
+  const src = toContiguous(x) as Float32Array;
+  const rowStep = w * ch;
+  let o = 0;
+  for (let b = 0; b < nb; b++) {
+    for (let y = 0; y < oh; y++) {
+      const y0 = y * sh - pt;
+      const i0 = Math.max(0, -y0);
+      const i1 = Math.min(kh, h - y0);
+      for (let xo = 0; xo < ow; xo++, o += ch) {
+        const x0 = xo * sw - pl;
+        const j0 = Math.max(0, -x0);
+        const j1 = Math.min(kw, w - x0);
+        // the window's first cell, channel 0
+        const base = ((b * h + y0 + i0) * w + x0 + j0) * ch;
+        const rows = i1 - i0;
+        const cols = j1 - j0;
+        if (rows === 2 && cols === 2) {
+          // the common 2x2 window, unrolled (with the generic loops both kernels took ~1.5-2x as long, measured)
+          for (let c = 0, q = base; c < ch; c++, q++) {
+            const a = src[q]!;
+            const bb = src[q + ch]!;
+            const e = src[q + rowStep]!;
+            const f = src[q + rowStep + ch]!;
+            // the `max` fold's order (a tie keeps the first, so -0 vs 0 matches); NaN sticks
+            let m = a;
+            if (bb > m) m = bb;
+            if (e > m) m = e;
+            if (f > m) m = f;
+            out[o + c] = a !== a || bb !== bb || e !== e || f !== f ? NaN : m;
+          }
+          continue;
+        }
+        for (let c = 0; c < ch; c++) {
+          let m = -Infinity;
+          for (let i = 0, r = base + c; i < rows; i++, r += rowStep) {
+            for (let j = 0, q = r; j < cols; j++, q += ch) {
+              const v = src[q]!;
+              if (v > m || v !== v) m = v;
+            }
+          }
+          out[o + c] = m;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The adjoint of `maxPool2d` (see FusedKernels.maxPool2dGrad), bit for bit the composed path:
+ * the share dy/ties is rounded to float32 as the `div` kernel stores it, and overlapping windows
+ * add up in float64 like `windowsGrad`, rounded once. Without overlap each cell gets at most
+ * one share, written straight into the float32 result (no float64 scratch of the input's size).
+ */
+export function maxPool2dGrad(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry): Float32Array {
+  const [nb, h, w, ch] = x.shape as [number, number, number, number];
+  const out = new Float32Array(nb * h * w * ch);
+  if (out.length === 0 || sizeOf(dy.shape) === 0) return out;
+  const src = toContiguous(x) as Float32Array;
+  const d = toContiguous(dy) as Float32Array;
+  const overlap = pool.strides[0] < pool.kernel[0] || pool.strides[1] < pool.kernel[1];
+  if (!overlap) {
+    poolGradInto(out, src, d, x.shape, dy.shape, pool);
+    return out;
+  }
+  const acc = new Float64Array(out.length);
+  poolGradInto(acc, src, d, x.shape, dy.shape, pool);
+  out.set(acc);
+  return out;
+}
+
+/** Adds each window's share of dy onto the cells holding its max (see maxPool2dGrad). */
+function poolGradInto(
+  acc: Float32Array | Float64Array, src: Float32Array, d: Float32Array, xShape: Shape, dyShape: Shape, pool: PoolGeometry,
+): void {
+  const [nb, h, w, ch] = xShape as [number, number, number, number];
+  const [, oh, ow] = dyShape as [number, number, number, number];
+  const [kh, kw] = pool.kernel;
+  const [sh, sw] = pool.strides;
+  const [[pt], [pl]] = pool.pads;
+  const rowStep = w * ch;
+  let o = 0;
+  for (let b = 0; b < nb; b++) {
+    for (let y = 0; y < oh; y++) {
+      const y0 = y * sh - pt;
+      const i0 = Math.max(0, -y0);
+      const i1 = Math.min(kh, h - y0);
+      for (let xo = 0; xo < ow; xo++, o += ch) {
+        const x0 = xo * sw - pl;
+        const j0 = Math.max(0, -x0);
+        const j1 = Math.min(kw, w - x0);
+        const base = ((b * h + y0 + i0) * w + x0 + j0) * ch;
+        const rows = i1 - i0;
+        const cols = j1 - j0;
+        // padding cells are -Infinity in the composed view: ties of an all -Infinity window
+        const padCells = kh * kw - rows * cols;
+        if (rows === 2 && cols === 2) {
+          // the common 2x2 window, unrolled (with the generic loops both kernels took ~1.5-2x as long, measured)
+          for (let c = 0, q = base; c < ch; c++, q++) {
+            const a = src[q]!;
+            const bb = src[q + ch]!;
+            const e = src[q + rowStep]!;
+            const f = src[q + rowStep + ch]!;
+            if (a !== a || bb !== bb || e !== e || f !== f) continue; // a NaN max sends nothing
+            let m = a;
+            if (bb > m) m = bb;
+            if (e > m) m = e;
+            if (f > m) m = f;
+            const ties = (a === m ? 1 : 0) + (bb === m ? 1 : 0) + (e === m ? 1 : 0) + (f === m ? 1 : 0) + (m === -Infinity ? padCells : 0);
+            const share = Math.fround(d[o + c]! / ties);
+            if (a === m) acc[q] += share;
+            if (bb === m) acc[q + ch] += share;
+            if (e === m) acc[q + rowStep] += share;
+            if (f === m) acc[q + rowStep + ch] += share;
+          }
+          continue;
+        }
+        for (let c = 0; c < ch; c++) {
+          // the max and its ties in one pass; a NaN makes the max NaN, which no cell equals
+          let m = -Infinity;
+          let ties = 0;
+          let nan = false;
+          for (let i = 0, r = base + c; i < rows; i++, r += rowStep) {
+            for (let j = 0, q = r; j < cols; j++, q += ch) {
+              const v = src[q]!;
+              if (v > m) {
+                m = v;
+                ties = 1;
+              } else if (v === m) ties++;
+              else if (v !== v) nan = true;
+            }
+          }
+          if (nan) continue; // nothing is sent
+          if (m === -Infinity) ties += padCells;
+          const share = Math.fround(d[o + c]! / ties);
+          for (let i = 0, r = base + c; i < rows; i++, r += rowStep) {
+            for (let j = 0, q = r; j < cols; j++, q += ch) if (src[q] === m) acc[q] += share;
+          }
+        }
+      }
+    }
+  }
 }

@@ -424,6 +424,30 @@ const FUSED: GradCase[] = [
     inputs: [{ shape: [2, 8] }, { shape: [2, 2] }],
     f: (z, c) => grad((u) => nb.sum(nb.mul(nb.lstmCell(u, c)[0], tensor([[1, -2], [0.5, 3]]))))(z),
   },
+  {
+    name: 'maxPool2d 3x3 same, stride 1 (overlapping windows)',
+    cls: 'linear',
+    inputs: [{ shape: [1, 4, 5, 2], distinct: true }],
+    f: (x) => nb.maxPool2d(x, { poolSize: 3, strides: 1, padding: 'same' }),
+  },
+  {
+    name: 'maxPool2d of a transposed view',
+    cls: 'linear',
+    inputs: [{ shape: [1, 5, 4, 3], distinct: true }],
+    f: (x) => nb.maxPool2d(nb.transpose(x, [0, 2, 1, 3]), { poolSize: 2 }),
+  },
+  {
+    name: 'd/dx of Σ maxPool2d(x)·r w.r.t. x and r (maxPool2dGrad differentiated)',
+    cls: 'linear',
+    inputs: [{ shape: [1, 5, 5, 2], distinct: true }, { shape: [1, 3, 3, 2] }],
+    f: (x, r) => grad((u) => nb.sum(nb.mul(nb.maxPool2d(u, { poolSize: 3, strides: 2, padding: 'same' }), r)))(x),
+  },
+  {
+    name: 'd/dx of Σ relu(x)·r w.r.t. x and r (reluGrad differentiated)',
+    cls: 'linear',
+    inputs: [{ shape: [2, 3], away: [0] }, { shape: [2, 3] }],
+    f: (x, r) => grad((u) => nb.sum(nb.mul(nb.relu(u), r)))(x),
+  },
 ];
 
 export const GRADIENT_CASES: Record<string, GradCase[]> = {

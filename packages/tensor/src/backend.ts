@@ -138,6 +138,36 @@ export interface FusedKernels {
    * [B, 5u] holding [dz | dc] (gates recomputed from z and c, nothing else saved).
    */
   lstmCellGrad?(z: TensorInfo, c: TensorInfo, dy: TensorInfo): unknown;
+  /**
+   * Max pooling of float32 NHWC x [N, H, W, C] over `pool`'s windows: returns a buffer
+   * [N, OH, OW, C] equal to max over the window axes of the -Infinity-padded window view
+   * (a NaN in a window gives NaN).
+   */
+  maxPool2d?(x: TensorInfo, pool: PoolGeometry): unknown;
+  /**
+   * relu's gradient: float32 x and dy of one shape -> a buffer of dy where x > 0, else 0 (NaN
+   * x gives 0), as where(greater(x, 0), dy, 0) without the mask and the broadcast zero.
+   */
+  reluGrad?(x: TensorInfo, dy: TensorInfo): unknown;
+  /**
+   * The adjoint of `maxPool2d` at x, with the composed path's semantics: each window's dy
+   * is split evenly between the cells equal to the window's max (ties share it; padding
+   * cells count as ties of a -Infinity max, and a NaN max sends nothing), summed onto x.
+   * Returns a float32 buffer of x's shape [N, H, W, C].
+   */
+  maxPool2dGrad?(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry): unknown;
+}
+
+/**
+ * The windows of a 2-D pooling (dilation 1): window (oh, ow) covers input rows
+ * oh·strides[0] - pads[0][0] + [0, kernel[0]) and the columns likewise; cells outside the
+ * input are padding. OH = floor((H + pads[0][0] + pads[0][1] - kernel[0]) / strides[0]) + 1.
+ */
+export interface PoolGeometry {
+  readonly kernel: readonly [number, number];
+  readonly strides: readonly [number, number];
+  /** [[top, bottom], [left, right]]. */
+  readonly pads: readonly [readonly [number, number], readonly [number, number]];
 }
 
 export interface Backend {

@@ -9,7 +9,7 @@ export { bytesPerElement } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, contiguousStrides, isContiguous, sizeOf } from './shape.js';
 export type {
-  AdamStep, Backend, BackendFactory, FusedKernels, BinaryOp, Kernels, ReduceOp, TensorInfo, UnaryOp, WindowParams,
+  AdamStep, Backend, BackendFactory, FusedKernels, BinaryOp, Kernels, PoolGeometry, ReduceOp, TensorInfo, UnaryOp, WindowParams,
 } from './backend.js';
 export { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from './backend.js';
 export type { ApplyHook, MemoryInfo } from './engine.js';
@@ -31,11 +31,11 @@ export {
 export { argmax, argmin, logSumExp, max, mean, min, prod, sum, variance, type Axis } from './ops/reduce.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export { matmul } from './ops/matmul.js';
-export { adamUpdate, lstmCell, lstmCellGrad, type AdamResult } from './ops/fused.js';
+export { adamUpdate, lstmCell, lstmCellGrad, reluGrad, type AdamResult } from './ops/fused.js';
 export { broadcastTo, expandDims, flatten, reshape, slice, squeeze, transpose, windows } from './ops/views.js';
 export { concat, gather, oneHot, pad, scatterAdd, split, stack, tile, windowsGrad } from './ops/combine.js';
 export {
-  avgPool2d, conv1d, conv2d, maxPool2d, type Conv1DOptions, type Conv2DOptions, type Padding, type Pair, type Pool2DOptions,
+  avgPool2d, conv1d, conv2d, maxPool2d, maxPool2dGrad, type Conv1DOptions, type Conv2DOptions, type Padding, type Pair, type Pool2DOptions,
 } from './ops/conv.js';
 export {
   conv2dTranspose, conv2dTransposeOutputSize, depthwiseConv2d, separableConv2d, type Conv2DTransposeOptions,

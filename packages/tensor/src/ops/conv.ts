@@ -1,14 +1,15 @@
-import type { WindowParams } from '../backend.js';
-import { tidy } from '../engine.js';
+import type { PoolGeometry, WindowParams } from '../backend.js';
+import { engine, tidy } from '../engine.js';
 import { fmtShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
-import { checkAlive } from './apply.js';
-import { pad } from './combine.js';
+import { tensorFromBuffer, type Tensor } from '../tensor.js';
+import { apply, checkAlive } from './apply.js';
+import { pad, windowsGrad } from './combine.js';
 import { ones } from './creation.js';
-import { div } from './math.js';
+import { cast, where } from './elementwise.js';
+import { div, equal } from './math.js';
 import { matmul } from './matmul.js';
 import { max, sum } from './reduce.js';
-import { reshape, windows, windowOutSize } from './views.js';
+import { reshape, slice, windows, windowOutSize } from './views.js';
 
 /** 'valid' uses no padding; 'same' pads so that out = ceil(in / stride), as TensorFlow and Keras. */
 export type Padding = 'valid' | 'same';
@@ -109,10 +110,76 @@ function poolParams(op: string, x: Tensor, opts: Pool2DOptions): WindowParams {
   return { kernel, strides: pair(op, 'strides', opts.strides ?? kernel), dilations: [1, 1] };
 }
 
-/** Max over each window of NHWC x ('same' padding never wins a max). @example maxPool2d(x, { poolSize: 2 }) */
+/** The pooling windows of x [N, H, W, C] as the fused kernels take them; throws as padAndWindow does. */
+function poolGeometry(op: string, x: Tensor, params: WindowParams, padding: Padding): PoolGeometry {
+  if (padding !== 'valid' && padding !== 'same') throw new RangeError(`${op}: padding must be 'valid' or 'same', got '${String(padding)}'`);
+  const [, h, w] = x.shape as [number, number, number, number];
+  const [kh, kw] = params.kernel;
+  const [sh, sw] = params.strides;
+  if (padding === 'valid') {
+    if (windowOutSize(h, kh, sh, 1) === 0 || windowOutSize(w, kw, sw, 1) === 0) {
+      throw new RangeError(`${op}: window ${kh}x${kw} (dilation 1x1) is larger than the input ${fmtShape(x.shape)} with 'valid' padding`);
+    }
+    return { kernel: params.kernel, strides: params.strides, pads: [[0, 0], [0, 0]] };
+  }
+  return { kernel: params.kernel, strides: params.strides, pads: [samePadding(h, kh, sh, 1), samePadding(w, kw, sw, 1)] };
+}
+
+/** [OH, OW] of pooling an [N, H, W, C] input over `pool`'s windows. */
+function pooledSize(h: number, w: number, pool: PoolGeometry): [number, number] {
+  const [[t, b], [l, r]] = pool.pads;
+  return [windowOutSize(h + t + b, pool.kernel[0], pool.strides[0], 1), windowOutSize(w + l + r, pool.kernel[1], pool.strides[1], 1)];
+}
+
+/**
+ * Max over each window of NHWC x ('same' padding never wins a max). One fused kernel forward
+ * and backward where the backend has them (float32), else a reduction over the window view;
+ * either way the gradient of a window goes to the cells equal to its max, split evenly between ties.
+ * @example maxPool2d(x, { poolSize: 2 })
+ */
 export function maxPool2d(x: Tensor, opts: Pool2DOptions = {}): Tensor {
   const params = poolParams('maxPool2d', x, opts);
-  return tidy(() => max(padAndWindow('maxPool2d', x, params, opts.padding ?? 'valid', -Infinity), [3, 4]));
+  const padding = opts.padding ?? 'valid';
+  const kernel = engine.backend.fused?.maxPool2d;
+  if (kernel && x.dtype === 'float32') {
+    const pool = poolGeometry('maxPool2d', x, params, padding);
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const [oh, ow] = pooledSize(h, w, pool);
+    return apply('maxPool2d', 'maxPool2d', [x], { pool }, (be) => tensorFromBuffer(be, kernel(x.info(), pool), [n, oh, ow, c], 'float32'));
+  }
+  return tidy(() => max(padAndWindow('maxPool2d', x, params, padding, -Infinity), [3, 4]));
+}
+
+/**
+ * The gradient of `maxPool2d` at x for dy [N, OH, OW, C] (autograd's rule for the fused op):
+ * each window's dy split evenly between the cells equal to its max (as the gradient of `max`).
+ * Fused where the backend has the kernel; autograd differentiates it by its own rule (linear in
+ * dy, piecewise constant in x), so grad-of-grad works either way.
+ */
+export function maxPool2dGrad(x: Tensor, dy: Tensor, pool: PoolGeometry): Tensor {
+  checkAlive('maxPool2dGrad', [x, dy]);
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [oh, ow] = x.rank === 4 ? pooledSize(h, w, pool) : [0, 0];
+  if (x.rank !== 4 || dy.rank !== 4 || dy.shape[0] !== n || dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== c) {
+    throw new RangeError(`maxPool2dGrad: dy must be [N, OH, OW, C] = [${n},${oh},${ow},${c}] for x ${fmtShape(x.shape)} and pool ${pool.kernel.join('x')}, got ${fmtShape(dy.shape)}`);
+  }
+  const kernel = engine.backend.fused?.maxPool2dGrad;
+  if (kernel && x.dtype === 'float32' && dy.dtype === 'float32') {
+    return apply('maxPool2dGrad', 'maxPool2dGrad', [x, dy], { pool }, (be) =>
+      tensorFromBuffer(be, kernel(x.info(), dy.info(), pool), [n, h, w, c], 'float32'));
+  }
+  return tidy(() => {
+    const params: WindowParams = { kernel: pool.kernel, strides: pool.strides, dilations: [1, 1] };
+    const [[t, b], [l, r]] = pool.pads;
+    const padded = t + b + l + r > 0;
+    const xp = padded ? pad(x, [[0, 0], [t, b], [l, r], [0, 0]], -Infinity) : x;
+    const win = windows(xp, params);
+    const mask = equal(win, reshape(max(win, [3, 4]), [n, oh, ow, 1, 1, c]));
+    const count = sum(cast(mask, 'float32'), [3, 4], true);
+    const g = where(mask, div(reshape(dy, [n, oh, ow, 1, 1, c]), count), 0);
+    const gx = windowsGrad(g, xp.shape, params);
+    return padded ? slice(gx, [0, t, l, 0], [n, h, w, c]) : gx;
+  });
 }
 
 /** Mean over each window of NHWC x; with 'same' padding, padded cells are not counted (as TensorFlow). */

@@ -5,7 +5,8 @@ import { tensorFromBuffer, viewOf, type Tensor } from '../tensor.js';
 import { checkAlive } from './apply.js';
 import { apply } from './apply.js';
 import { concat, split } from './combine.js';
-import { add, div, maximum, mul, sigmoid, sqrt, square, sub, tanh } from './math.js';
+import { where } from './elementwise.js';
+import { add, div, greater, maximum, mul, sigmoid, sqrt, square, sub, tanh } from './math.js';
 import { slice } from './views.js';
 
 /** Whether `t` alone holds all of its storage, contiguously from offset 0 (so it may be overwritten). */
@@ -128,3 +129,19 @@ export function lstmCellGrad(z: Tensor, c: Tensor, dy: Tensor): [Tensor, Tensor]
   }) as [Tensor, Tensor];
 }
 
+
+/**
+ * relu's gradient: dy where x > 0, else 0 (also where x is NaN). One pass where the backend
+ * fuses it, else where(greater(x, 0), dy, 0). Autograd's rule for relu; differentiable (linear
+ * in dy, piecewise constant in x).
+ * @example reluGrad(x, dy)
+ */
+export function reluGrad(x: Tensor, dy: Tensor): Tensor {
+  checkAlive('reluGrad', [x, dy]);
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.rank !== dy.rank || x.shape.some((d, i) => d !== dy.shape[i])) {
+    throw new TypeError(`reluGrad: x and dy must be float32 of one shape; got ${fmtShape(x.shape)} ${x.dtype}, ${fmtShape(dy.shape)} ${dy.dtype}`);
+  }
+  const kernel = engine.backend.fused?.reluGrad;
+  if (!kernel) return tidy(() => where(greater(x, 0), dy, 0));
+  return apply('reluGrad', 'reluGrad', [x, dy], {}, (be) => tensorFromBuffer(be, kernel(x.info(), dy.info()), x.shape, 'float32'));
+}
