@@ -73,8 +73,11 @@ export function copyStrided(
   }
   // a transposed inner plane (unit stride on the second-to-last dim) is copied in tiles
   const plane = rank >= 2 && st[rank - 2] === 1 && st[rank - 1] !== 0;
-  const inner = plane ? 2 : 1;
-  const n = plane ? dims[rank - 1]! * dims[rank - 2]! : dims[rank - 1]!;
+  // short last runs (im2col of a 1-channel image: rows of KW) are copied two dims at a time,
+  // so the odometer below steps once per KH·KW block instead of once per KW run
+  const rows = !plane && rank >= 2 && dims[rank - 1]! < 16;
+  const inner = plane || rows ? 2 : 1;
+  const n = inner === 2 ? dims[rank - 1]! * dims[rank - 2]! : dims[rank - 1]!;
   const s = st[rank - 1]!;
   const idx = new Array<number>(rank).fill(0);
   const runs = size / n;
@@ -82,6 +85,7 @@ export function copyStrided(
   let o = outOffset;
   for (let run = 0; run < runs; run++) {
     if (plane) copyTransposedPlane(src, p, dims[rank - 2]!, dims[rank - 1]!, s, out, o);
+    else if (rows) copyShortRows(src, p, dims[rank - 2]!, dims[rank - 1]!, st[rank - 2]!, s, out, o);
     else if (s === 1 && n >= 64) out.set(src.subarray(p, p + n), o);
     else if (s === 0) out.fill(src[p]!, o, o + n);
     else for (let j = 0, q = p; j < n; j++, q += s) out[o + j] = src[q]!;
@@ -127,6 +131,13 @@ function copyReadingUnitStride(
       o -= ost[d]! * dims[d]!;
       idx[e] = 0;
     }
+  }
+}
+
+/** out[o + i * cols + j] = src[p + i * rowStride + j * s]: rows too short to loop over one by one. */
+function copyShortRows(src: TypedArray, p: number, rows: number, cols: number, rowStride: number, s: number, out: TypedArray, o: number): void {
+  for (let i = 0, r = p; i < rows; i++, r += rowStride) {
+    for (let j = 0, q = r; j < cols; j++, q += s) out[o++] = src[q]!;
   }
 }
 

@@ -102,6 +102,23 @@ describe('toContiguous', () => {
     ];
     for (const v of views) expect(Array.from(toContiguous(v))).toEqual(walk(v));
   });
+
+  it('matches an index walk on im2col window views with short rows and on blocks broadcast along the outermost dim', () => {
+    const buf = iota(2 * 9 * 8 * 3 + 5);
+    const views: TensorInfo[] = [
+      // [N, OH, OW, KH, KW] windows 3x3 of a 1-channel 9x8 image (rows of 3): copied two dims at a time
+      info(buf, [2, 7, 6, 3, 3], [72, 8, 1, 8, 1], 1),
+      // the same with stride 2 and dilation 2, 3 channels: rows of KW·C = 9 that do not chain
+      info(buf, [2, 3, 2, 3, 3, 3], [216, 48, 6, 48, 6, 1], 0),
+      // short rows with a 0 stride (a broadcast inner dim)
+      info(buf, [4, 5, 2], [7, 0, 3], 2),
+      // a [3] bias broadcast to [2, 5, 4, 3] (one block, doubled), and a [4, 3] block repeated 7 times
+      info(buf, [2, 5, 4, 3], [0, 0, 0, 1], 4),
+      info(buf, [7, 4, 3], [0, 3, 1], 0),
+      info(buf, [5, 2, 3], [0, 1, 2], 3), // a repeated transposed block
+    ];
+    for (const v of views) expect(Array.from(toContiguous(v))).toEqual(walk(v));
+  });
 });
 
 /** float64 reference: C = A·B for strided views, with Σ|a||b| per output for a tolerance. */
@@ -315,6 +332,24 @@ describe('reductions, casts, gather', () => {
     const m = max(tensor([[1, NaN, 3], [-Infinity, -5, -Infinity]]), 1).dataSync();
     expect(m[0]).toBeNaN();
     expect(m[1]).toBe(-5);
+  });
+
+  it('sum over leading axes (a bias gradient) reads rows in order and equals the fold over a contiguous copy', () => {
+    // [N·H·W, C] summed over rows: the reduce kernel sees the transposed view [C, N·H·W]
+    const [rows, c] = [50, 7];
+    const buf = values(rows * c + 3, 9);
+    const view = info(buf, [c, rows], [1, c], 3);
+    const got = k.reduce(view, 'sum', 1, 'float32') as Float32Array;
+    const copy = toContiguous(view);
+    const want = Array.from({ length: c }, (_, j) => {
+      let acc = 0;
+      for (let r = 0; r < rows; r++) acc += copy[j * rows + r]!;
+      return Math.fround(acc);
+    });
+    expect(Array.from(got)).toEqual(want);
+    // kept dims split in two and reduced dims split in two: the same sums
+    const split = k.reduce(info(buf, [c, 5, 10], [1, 10 * c, c], 3), 'sum', 2, 'float32') as Float32Array;
+    expect(Array.from(split)).toEqual(want);
   });
 
   it('sum and prod over empty axes, int32 sums wrap, float sums accumulate in float64', () => {
