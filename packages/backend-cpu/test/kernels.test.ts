@@ -383,6 +383,19 @@ describe('reductions, casts, gather', () => {
   });
 });
 
+describe('fused max pooling', () => {
+  const pool = { kernel: [2, 2], strides: [2, 2], pads: [[0, 0], [0, 0]] } as const;
+  it('keeps the sign of zero the `max` fold gives (its first zero) and propagates NaN', () => {
+    const windows = [[-0, 0, -1, -2], [-1, 0, -0, -3], [-2, -0, -1, -3], [1, NaN, 3, 4], [-Infinity, -Infinity, -Infinity, -Infinity]];
+    for (const w of windows) {
+      // one 2x2 window, cells in row-major order
+      const got = backend.fused!.maxPool2d!(info(Float32Array.from(w), [1, 2, 2, 1], [4, 2, 1, 1]), pool) as Float32Array;
+      const fold = k.reduce(info(Float32Array.from(w), [1, 4], [4, 1]), 'max', 1, 'float32') as Float32Array;
+      expect(Object.is(got[0], fold[0]), `window ${w.join(', ')}: ${got[0]} vs ${fold[0]}`).toBe(true);
+    }
+  });
+});
+
 describe('backend object', () => {
   it('write takes ownership; reads return copies of the first size elements', async () => {
     const values = Float32Array.from([1, 2, 3]);
