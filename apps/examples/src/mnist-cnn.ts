@@ -1,7 +1,7 @@
 /**
  * A sibling of the main job: trains the course's CNN (Conv 32, pool, Conv 64, pool, Dense 10) on
  * the real MNIST (options in mnist.ts).
- * Usage: tsx src/mnist-cnn.ts [--epochs 2] [--batch-size 64] [--backend auto|cpu|webgpu] [--train-limit N]
+ * Usage: tsx src/mnist-cnn.ts [--epochs 2] [--batch-size 32] [--backend auto|cpu|webgpu] [--train-limit N]
  */
 import { runMnist } from './mnist.js';
 
