@@ -32,6 +32,7 @@ interface Node {
  * output of a recorded node), so integer/bool tensors never carry gradients.
  */
 export class Tape implements ApplyHook {
+  readonly differentiates = true;
   private readonly nodes: Node[] = [];
   private readonly watched = new Set<Tensor>();
   private readonly handles = new Map<Tensor, Tensor>();

@@ -99,3 +99,32 @@ describe('fused Adam (cpu) against the composed ops (reference kernels)', () => 
     });
   });
 });
+
+describe('fused LSTM cell (cpu)', () => {
+  it('runs the fused backward kernel in first-order training and the composed adjoint under grad-of-grad', async () => {
+    const { grad, grads } = await import('@nabla/autograd');
+    const { lstmCell, mul, sum } = await import('@nabla/tensor');
+    let calls = 0;
+    const base = fast.fused!;
+    const counting = { ...fast, fused: { ...base, lstmCellGrad: (...a: Parameters<NonNullable<typeof base.lstmCellGrad>>) => (calls++, base.lstmCellGrad!(...a)) } };
+    const zv = Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i * 1.7) * 2);
+    const cv = Array.from({ length: 2 * 3 }, (_, i) => Math.cos(i * 0.9));
+    const rv = Array.from({ length: 6 }, (_, i) => (i % 3) - 1);
+    const loss = (z: Tensor, c: Tensor) => { const [h, c1] = lstmCell(z, c); return sum(mul(mul(h, c1), 1)); };
+    const firstOrder = (be: typeof fast) => withBackend(be, () => {
+      const [gz, gc] = grads(loss)(tensor(zv, [2, 12]), tensor(cv, [2, 3]));
+      return [Array.from(gz!.dataSync()), Array.from(gc!.dataSync())];
+    });
+    const fused = firstOrder(counting);
+    expect(calls).toBe(1);
+    const composed = firstOrder(reference);
+    fused.forEach((g, k) => g.forEach((x, i) => expect(x).toBeCloseTo(composed[k]![i]!, 5)));
+    // d/dz of Σ h·r: the outer tape records the inner backward, which must be differentiable
+    const second = (be: typeof fast) => withBackend(be, () =>
+      Array.from(grad((z: Tensor) => sum(grad((u: Tensor) => sum(mul(lstmCell(u, tensor(cv, [2, 3]))[0], tensor(rv, [2, 3]))))(z)))(tensor(zv, [2, 12])).dataSync()));
+    calls = 0;
+    const s1 = second(counting);
+    expect(calls).toBe(0);
+    second(reference).forEach((x, i) => expect(s1[i]).toBeCloseTo(x, 4));
+  });
+});

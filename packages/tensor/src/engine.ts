@@ -17,6 +17,8 @@ export interface MemoryInfo {
  */
 export interface ApplyHook {
   record(prim: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, output: Tensor): void;
+  /** True for hooks that differentiate what they record (autograd's tapes), not for mere observers. */
+  readonly differentiates?: boolean;
 }
 
 class Engine {

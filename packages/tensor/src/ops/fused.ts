@@ -105,14 +105,15 @@ export function lstmCell(z: Tensor, c: Tensor): [Tensor, Tensor] {
 /**
  * The gradient of `lstmCell`: from z, c and dy = the gradient of [h' | c'] ([B, 2u]) returns
  * [dz, dc]. Autograd's rule for the fused cell; the fused kernel is used only when no tape is
- * recording (so grad-of-grad goes through the composed, differentiable ops).
+ * recording (a backward pass's own observers don't count), so grad-of-grad goes through the
+ * composed, differentiable ops.
  */
 export function lstmCellGrad(z: Tensor, c: Tensor, dy: Tensor): [Tensor, Tensor] {
   const u = checkLstm('lstmCellGrad', z, c, dy);
   const b = z.shape[0]!;
   const kernel = engine.backend.fused?.lstmCellGrad;
   return tidy(() => {
-    if (kernel && engine.hooks.length === 0) {
+    if (kernel && !engine.hooks.some((h) => h.differentiates === true)) {
       const packed = apply('lstmCellGrad', 'lstmCellGrad', [z, c, dy], {}, (be) =>
         tensorFromBuffer(be, kernel(z.info(), c.info(), dy.info()), [b, 5 * u], 'float32'));
       return [slice(packed, [0, 0], [b, 4 * u]), slice(packed, [0, 4 * u], [b, u])];
