@@ -59,11 +59,11 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
   return [w1, m1, v1, h1];
 }
 
-/** σ as the unary kernel computes it (no overflow for very negative x). */
+/** σ(x) in float64. */
 function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
+  // branch-free (small enough to inline): in float64, exp(-x) overflowing to Infinity gives 0,
+  // underflowing gives 1, so no large |x| needs the unary kernel's two-sided form
+  return 1 / (1 + Math.exp(-x));
 }
 
 /** [h' | c'] for z [B, 4u] and c [B, u] (see FusedKernels.lstmCell); all in float64, rounded on store. */
