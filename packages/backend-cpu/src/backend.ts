@@ -1,11 +1,11 @@
 import type { Backend, DType, Kernels, TypedArray } from '@nabla/tensor';
-import { binary, where } from './binary.js';
+import { binary, fastBinary, where } from './binary.js';
 import { cast } from './cast.js';
 import { concat, gather, pad, scatterAdd } from './combine.js';
 import { createMatmul, matmul, type GemmChoice } from './matmul.js';
 import { reduce } from './reduce.js';
 import { alloc } from './strided.js';
-import { unary } from './unary.js';
+import { fastUnary, unary } from './unary.js';
 import { softmax } from './softmax.js';
 import { windowsGrad } from './windows.js';
 import { fusedKernels } from './fused.js';
@@ -22,7 +22,7 @@ const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof U
 };
 
 export interface CpuBackendOptions {
-  /** 'fast' (default): matmul on a WebAssembly SIMD GEMM; 'reference': the JS kernels. */
+  /** 'fast' (default): matmul on a WebAssembly SIMD GEMM, float32 elementwise ops in wasm SIMD; 'reference': the JS kernels. */
   readonly kernels?: 'reference' | 'fast';
   /**
    * Threads for large matrix products (fast kernels only): 1 keeps everything on the
@@ -70,7 +70,9 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     }
     return { gemm: engine, parallel: false };
   };
-  const kernels: Kernels = engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick) };
+  // fast elementwise: float32 arithmetic in WebAssembly SIMD (each falls back to the JS loops itself)
+  const kernels: Kernels =
+    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary };
   const readSync = (buffer: unknown, _dtype: DType, size: number): TypedArray => (buffer as TypedArray).slice(0, size);
   return {
     name: 'cpu',

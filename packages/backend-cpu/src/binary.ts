@@ -1,6 +1,7 @@
 import { sizeOf, type BinaryOp, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
 import { binaryLoop } from './specialize.js';
 import { alloc, broadcastScalar, toContiguous } from './strided.js';
+import { WASM_BINARY_OPS, wasmElementwise, WASM_MIN_ELEMENTS, type WasmBinaryOp } from './wasm/elementwise.js';
 
 type Fn = (a: number, b: number) => number;
 
@@ -84,6 +85,27 @@ export function binary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DTy
   } else {
     binaryLoop(f, kinds)(toContiguous(a), toContiguous(b), out, n, 0, 0, 0);
   }
+  return out;
+}
+
+/**
+ * The 'fast' backend's binary kernel: float32 add, sub, mul, div, maximum and minimum of at least
+ * WASM_MIN_ELEMENTS elements run in WebAssembly SIMD (bit for bit the reference's results, see
+ * wasm/elementwise.ts); everything else, and every op where WebAssembly SIMD is missing, is `binary`.
+ */
+export function fastBinary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype: DType): TypedArray {
+  const n = sizeOf(a.shape);
+  if (n < WASM_MIN_ELEMENTS || a.dtype !== 'float32' || outDtype !== 'float32' || !WASM_BINARY_OPS.has(op)) return binary(a, b, op, outDtype);
+  const engine = wasmElementwise();
+  if (engine === null) return binary(a, b, op, outDtype);
+  const sa = broadcastScalar(a);
+  const sb = broadcastScalar(b);
+  if (sa !== undefined && sb !== undefined) return binary(a, b, op, outDtype); // a fill
+  const out = new Float32Array(n);
+  const wop = op as WasmBinaryOp;
+  if (sb !== undefined) engine.binary(wop, toContiguous(a) as Float32Array, out, out, n, 0, sb, 1);
+  else if (sa !== undefined) engine.binary(wop, out, toContiguous(b) as Float32Array, out, n, sa, 0, 2);
+  else engine.binary(wop, toContiguous(a) as Float32Array, toContiguous(b) as Float32Array, out, n, 0, 0, 0);
   return out;
 }
 

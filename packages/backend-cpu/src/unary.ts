@@ -1,6 +1,7 @@
 import type { DType, TensorInfo, TypedArray, UnaryOp } from '@nabla/tensor';
 import { unaryLoop } from './specialize.js';
 import { alloc, toContiguous } from './strided.js';
+import { WASM_UNARY_OPS, wasmElementwise, WASM_MIN_ELEMENTS, type WasmUnaryOp } from './wasm/elementwise.js';
 
 type Fn = (x: number) => number;
 
@@ -124,5 +125,21 @@ export function unary(x: TensorInfo, op: UnaryOp, outDtype: DType): TypedArray {
   const n = src.length;
   const out = alloc(outDtype, n);
   unaryLoop((x.dtype === 'int32' ? INT : FLOAT)[op], `${x.dtype}>${outDtype}`)(src, out, n);
+  return out;
+}
+
+/**
+ * The 'fast' backend's unary kernel: float32 relu, neg, abs, square, sqrt, reciprocal, floor, ceil
+ * and round of at least WASM_MIN_ELEMENTS elements run in WebAssembly SIMD (bit for bit the
+ * reference's results, see wasm/elementwise.ts); everything else is `unary`.
+ */
+export function fastUnary(x: TensorInfo, op: UnaryOp, outDtype: DType): TypedArray {
+  if (x.dtype !== 'float32' || outDtype !== 'float32' || !WASM_UNARY_OPS.has(op)) return unary(x, op, outDtype);
+  const src = toContiguous(x) as Float32Array;
+  const n = src.length;
+  const engine = n >= WASM_MIN_ELEMENTS ? wasmElementwise() : null;
+  if (engine === null) return unary(x, op, outDtype);
+  const out = new Float32Array(n);
+  engine.unary(op as WasmUnaryOp, src, out, n);
   return out;
 }
