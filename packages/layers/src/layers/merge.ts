@@ -67,9 +67,6 @@ export abstract class Merge extends Layer {
 /** Sum of the inputs. @example new Add().apply([a, b]) // a + b */
 export class Add extends Merge {
   static override readonly className: string = 'Add';
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge2(a: Tensor, b: Tensor): Tensor {
     return add(a, b);
   }
@@ -91,9 +88,6 @@ export class Subtract extends Merge {
 /** Element-wise product. @example new Multiply().apply([a, b, c]) */
 export class Multiply extends Merge {
   static override readonly className: string = 'Multiply';
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge2(a: Tensor, b: Tensor): Tensor {
     return mul(a, b);
   }
@@ -102,9 +96,6 @@ export class Multiply extends Merge {
 /** Element-wise mean of the inputs. @example new Average().apply([a, b]) // (a + b) / 2 */
 export class Average extends Merge {
   static override readonly className: string = 'Average';
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge2(a: Tensor, b: Tensor): Tensor {
     return add(a, b);
   }
@@ -116,9 +107,6 @@ export class Average extends Merge {
 /** Element-wise maximum. @example new Maximum().apply([a, b]) */
 export class Maximum extends Merge {
   static override readonly className: string = 'Maximum';
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge2(a: Tensor, b: Tensor): Tensor {
     return maximum(a, b);
   }
@@ -127,9 +115,6 @@ export class Maximum extends Merge {
 /** Element-wise minimum. @example new Minimum().apply([a, b]) */
 export class Minimum extends Merge {
   static override readonly className: string = 'Minimum';
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge2(a: Tensor, b: Tensor): Tensor {
     return minimum(a, b);
   }
