@@ -404,7 +404,10 @@ export abstract class Trainer implements TrainingModel {
             const preds = this.forward(xs, false);
             this.updateMetrics(metrics, ys, preds);
             const l = this.losses(ys, preds);
-            return concat([reshape(l.total, [1]), ...(l.parts.length > 1 ? l.parts.map((p) => reshape(p, [1])) : [])], 0);
+            // Keras 3 counts the layers' regularization penalties in the evaluated loss too
+            const reg = this.regularizationLoss();
+            const total = reg ? add(l.total, reg) : l.total;
+            return concat([reshape(total, [1]), ...(l.parts.length > 1 ? l.parts.map((p) => reshape(p, [1])) : [])], 0);
           }),
         );
         values.forEach((v, i) => (sums[i] = (sums[i] ?? 0) + v * size));

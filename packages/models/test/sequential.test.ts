@@ -153,6 +153,20 @@ describe('Sequential', () => {
     m.dispose();
   });
 
+  it('evaluate counts the layers\' regularization penalties in the loss, as Keras 3 does', async () => {
+    const m = new Sequential([new Input({ shape: [2] }), new Dense({ units: 1, useBias: false, kernelRegularizer: { className: 'L2', config: { l2: 0.1 } } })]);
+    const w = tensor([[0.5], [-2]]);
+    m.setWeights([w]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = tensor(X);
+    const y = tensor(Y.map((v) => [v]));
+    const ev = await m.evaluate(x, y, { batchSize: 3 });
+    const mse = X.reduce((acc, [a, b], i) => acc + (0.5 * a! - 2 * b! - Y[i]!) ** 2, 0) / X.length;
+    expect(ev.loss).toBeCloseTo(mse + 0.1 * (0.25 + 4), 4);
+    for (const t of [w, x, y]) t.dispose();
+    m.dispose();
+  });
+
   it('predict in batches equals one call, and predictOnBatch/trainOnBatch work', async () => {
     const m = linearModel([0.5, -1], 2);
     m.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: 'mse' });
