@@ -15,13 +15,14 @@ export const Op = {
   call: 0x10, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Const: 0x41, i32Eqz: 0x45, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e, i32And: 0x71, i32ShrU: 0x76,
+  f32Load: 0x2a, f32Store: 0x38, i64Load: 0x29, i64Store: 0x37,
   void: 0x40,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
 export const Simd = {
-  v128Load: 0x00, v128Load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c,
+  v128Load: 0x00, v128Load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d,
   f32x4Splat: 0x13, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
   /** Relaxed SIMD: a * b + c, fused where the hardware has FMA (validates only where relaxed SIMD is on). */
   f32x4RelaxedMadd: 0x105,

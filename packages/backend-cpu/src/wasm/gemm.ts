@@ -142,6 +142,64 @@ function emitPackPanels(): Code {
   return c;
 }
 
+/**
+ * interleave(src, dst, k, pairs): rows of A staged at byte `src` (row-major, k floats each) into
+ * MR = 2 row panels [pair][k][2] at `dst`: two f32x4 loads and two shuffles per four columns,
+ * the k % 4 tail one float at a time.
+ */
+function emitInterleave(): Code {
+  const [SRC, DST, K, PAIRS] = [0, 1, 2, 3];
+  const [R0, R1, KK] = [4, 5, 6];
+  const lanes = (a: number, b: number, c: number, d: number): number[] => [a, b, c, d].flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+  const c = new Code();
+  c.op(Op.loop, Op.void); // pairs
+  c.get(SRC).set(R0).get(SRC).get(K).i32(4).op(Op.i32Mul).op(Op.i32Add).set(R1);
+  c.get(K).i32(2).op(Op.i32ShrU).tee(KK).op(Op.if, Op.void);
+  c.op(Op.loop, Op.void); // four columns
+  // lanes 0-3 are row 0's v0, 4-7 row 1's v1: [a0 b0 a1 b1], then [a2 b2 a3 b3]
+  c.get(DST).get(R0).load().get(R1).load().simd(Simd.i8x16Shuffle, ...lanes(0, 4, 1, 5)).store();
+  c.get(DST).get(R0).load().get(R1).load().simd(Simd.i8x16Shuffle, ...lanes(2, 6, 3, 7)).store(16);
+  c.get(R0).i32(16).op(Op.i32Add).set(R0).get(R1).i32(16).op(Op.i32Add).set(R1).get(DST).i32(32).op(Op.i32Add).set(DST);
+  c.get(KK).i32(1).op(Op.i32Sub).tee(KK).op(Op.brIf, 0);
+  c.op(Op.end); // four columns
+  c.op(Op.end); // if
+  c.get(K).i32(3).op(Op.i32And).tee(KK).op(Op.if, Op.void);
+  c.op(Op.loop, Op.void); // tail columns
+  c.get(DST).get(R0).op(Op.f32Load, 2, 0).op(Op.f32Store, 2, 0);
+  c.get(DST).get(R1).op(Op.f32Load, 2, 0).op(Op.f32Store, 2, 4);
+  c.get(R0).i32(4).op(Op.i32Add).set(R0).get(R1).i32(4).op(Op.i32Add).set(R1).get(DST).i32(8).op(Op.i32Add).set(DST);
+  c.get(KK).i32(1).op(Op.i32Sub).tee(KK).op(Op.brIf, 0);
+  c.op(Op.end); // tail columns
+  c.op(Op.end); // if
+  c.get(R1).set(SRC); // the next pair starts after row 1
+  c.get(PAIRS).i32(1).op(Op.i32Sub).tee(PAIRS).op(Op.brIf, 0);
+  c.op(Op.end); // pairs
+  return c;
+}
+
+/**
+ * gatherPairs(src, dst, k, pairs, stride): MR = 2 row panels of a *transposed* A (unit row
+ * stride: its two rows are adjacent floats, k of them `stride` bytes apart) staged at `src`,
+ * into [pair][k][2] at `dst`, one 8-byte move per column. The filter gradient colsᵀ·dy packs
+ * this way.
+ */
+function emitGatherPairs(): Code {
+  const [SRC, DST, K, PAIRS, STRIDE] = [0, 1, 2, 3, 4];
+  const [S, KK] = [5, 6];
+  const c = new Code();
+  c.op(Op.loop, Op.void); // pairs
+  c.get(SRC).set(S).get(K).set(KK);
+  c.op(Op.loop, Op.void); // columns
+  c.get(DST).get(S).op(Op.i64Load, 3, 0).op(Op.i64Store, 3, 0);
+  c.get(S).get(STRIDE).op(Op.i32Add).set(S).get(DST).i32(8).op(Op.i32Add).set(DST);
+  c.get(KK).i32(1).op(Op.i32Sub).tee(KK).op(Op.brIf, 0);
+  c.op(Op.end); // columns
+  c.get(SRC).i32(8).op(Op.i32Add).set(SRC);
+  c.get(PAIRS).i32(1).op(Op.i32Sub).tee(PAIRS).op(Op.brIf, 0);
+  c.op(Op.end); // pairs
+  return c;
+}
+
 export interface GemmModuleOptions {
   /** A shared memory import (for worker threads); needs `maximumPages`. */
   readonly shared?: boolean;
@@ -159,11 +217,15 @@ export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<Arra
       { name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false) },
       { name: 'compute', params: new Array<ValType>(10).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute() },
       { name: 'packPanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitPackPanels() },
+      { name: 'interleave', params: new Array<ValType>(4).fill(I32), results: [], locals: [I32, I32, I32], body: emitInterleave() },
+      { name: 'gatherPairs', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitGatherPairs() },
     ],
   });
 }
 
 type PackFn = (src: number, dst: number, k: number, panels: number, lds: number) => void;
+type InterleaveFn = (src: number, dst: number, k: number, pairs: number) => void;
+type GatherFn = (src: number, dst: number, k: number, pairs: number, stride: number) => void;
 type ComputeFn = (i0: number, i1: number, p0: number, p1: number, k: number, kcMax: number, aPtr: number, bPtr: number, cPtr: number, ldc: number) => void;
 
 /** A strided float32 matrix: element (i, j) is data[offset + i * rs + j * cs]. */
@@ -200,6 +262,12 @@ export class WasmGemm {
   readonly memory: WebAssembly.Memory;
   private readonly computeFn: ComputeFn;
   private readonly packFn: PackFn;
+  private readonly interleaveFn: InterleaveFn;
+  private readonly gatherFn: GatherFn;
+  /** Where `arena` reserved room to stage A's rows (0: none; packA then copies in JS). */
+  private stagePtr = 0;
+  private stageRows = 0;
+  private stageK = 0;
   private f32: Float32Array;
   private top = CONTROL_BYTES;
   private threads: GemmThreads | null = null;
@@ -210,6 +278,8 @@ export class WasmGemm {
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.computeFn = instance.exports['compute'] as ComputeFn;
     this.packFn = instance.exports['packPanels'] as PackFn;
+    this.interleaveFn = instance.exports['interleave'] as InterleaveFn;
+    this.gatherFn = instance.exports['gatherPairs'] as GatherFn;
     this.f32 = new Float32Array(this.memory.buffer);
     this.warmUp();
   }
@@ -222,6 +292,7 @@ export class WasmGemm {
   /** Frees the arena (a later product allocates it again from the start). */
   reset(): void {
     this.top = CONTROL_BYTES;
+    this.stagePtr = 0;
   }
 
   /** Bytes of scratch; may grow the memory (views taken before are stale: use `view`). */
@@ -298,11 +369,35 @@ export class WasmGemm {
   /**
    * A (m x k) into MR-row panels [panel][k][MR] at byte `ptr`, zero-padded; only rows
    * [i0, i1) (i0 a multiple of MR), so threads' rows can be packed apart. MR = 2: both
-   * rows of a panel in one pass.
+   * rows of a panel in one pass. Rows with unit column stride go through the staging area
+   * `arena` reserved and the wasm `interleave` (JS element copies cost ~3 ns a float here).
    */
   packA(m: number, k: number, a: Mat, ptr: number, i0 = 0, i1 = m): void {
     const f = this.f32;
     const { data, rs, cs } = a;
+    const pairs = (Math.min(i1, m) - i0) >> 1; // i1 may be m rounded up to MR
+    if (cs === 1 && pairs > 0 && this.stagePtr !== 0 && k === this.stageK && i0 + 2 * pairs <= this.stageRows) {
+      // rows with contiguous columns: staged by memcpy (each row range at its own place, so
+      // the caller and the threads' rows never share bytes), interleaved in wasm
+      const s0 = (this.stagePtr >> 2) + i0 * k;
+      const staged = 2 * pairs;
+      if (rs === k) f.set(data.subarray(a.offset + i0 * rs, a.offset + (i0 + staged) * rs), s0);
+      else for (let r = 0; r < staged; r++) f.set(data.subarray(a.offset + (i0 + r) * rs, a.offset + (i0 + r) * rs + k), s0 + r * k);
+      this.interleaveFn(s0 * 4, ptr + i0 * k * 4, k, pairs);
+      i0 += staged; // an odd last row (paired with zeros): below
+      if (i0 >= i1) return;
+    } else if (rs === 1 && cs >= 2 && pairs > 0 && this.stagePtr !== 0 && k === this.stageK) {
+      // a transposed A: stage the span its rows read (one memcpy; only the calling thread uses
+      // the staging area, workers read packed A) and gather column pairs in wasm
+      const span = 2 * pairs + (k - 1) * cs;
+      if (span <= this.stageRows * this.stageK) {
+        const start = a.offset + i0;
+        f.set(data.subarray(start, start + span), this.stagePtr >> 2);
+        this.gatherFn(this.stagePtr, ptr + i0 * k * 4, k, pairs, cs * 4);
+        i0 += 2 * pairs;
+        if (i0 >= i1) return;
+      }
+    }
     let q = (ptr >> 2) + i0 * k;
     for (let i = i0; i < i1; i += MR) {
       let s0 = a.offset + i * rs;
@@ -378,7 +473,7 @@ export class WasmGemm {
   arenaBytes(m: number, n: number, k: number): number {
     const mp = Math.ceil(m / MR) * MR;
     const np = Math.ceil(n / NR) * NR;
-    return CONTROL_BYTES + align(np * k * 4) + align(mp * k * 4) + align(mp * np * 4);
+    return CONTROL_BYTES + align(np * k * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
   }
 
   /** Resets the arena and allocates packed B, packed A and padded C for one m x n x k product. */
@@ -387,6 +482,10 @@ export class WasmGemm {
     const bPtr = this.alloc(WasmGemm.bBytes(k, n));
     const aPtr = this.alloc(Math.ceil(m / MR) * MR * k * 4);
     const cPtr = this.alloc(Math.ceil(m / MR) * MR * Math.ceil(n / NR) * NR * 4);
+    // room to stage A's rows for packA (reserved here: nothing may allocate during a parallel run)
+    this.stagePtr = this.alloc(m * k * 4);
+    this.stageRows = m;
+    this.stageK = k;
     return { bPtr, aPtr, cPtr };
   }
 
