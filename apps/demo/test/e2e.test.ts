@@ -83,7 +83,9 @@ describe('demo site in headless Chromium', () => {
 
   it('the optimizer page races six optimizers and draws six paths', async () => {
     const { page, errors } = await openPage(theSite(), 'optimizers.html');
-    for (const surface of ['ravine', 'rosenbrock']) {
+    // every optimizer ends below the start's loss (ravine 5.25, saddle ≈ 3.24, Rosenbrock 7.25)
+    const startLoss: Record<string, number> = { ravine: 5.25, saddle: 3.24, rosenbrock: 7.25 };
+    for (const surface of ['ravine', 'saddle', 'rosenbrock']) {
       await page.selectOption('#surface', surface);
       await page.waitForSelector('canvas[data-done="true"]', { timeout: 60_000 });
       expect(await page.locator('#race').getAttribute('data-paths')).toBe('6');
@@ -91,7 +93,7 @@ describe('demo site in headless Chromium', () => {
       expect(await rows.count()).toBe(6);
       for (let i = 0; i < 6; i++) {
         expect(Number(await rows.nth(i).getAttribute('data-points'))).toBe(301);
-        expect(Number(await rows.nth(i).locator('[data-loss]').textContent())).toBeLessThan(surface === 'ravine' ? 5.25 : 7.25);
+        expect(Number(await rows.nth(i).locator('[data-loss]').textContent())).toBeLessThan(startLoss[surface]!);
       }
       await shot(page, `optimizers-${surface}`);
     }
@@ -159,6 +161,15 @@ describe('demo site in headless Chromium', () => {
     expect(Number((await page.locator('#speed').textContent())!.replace(/,/g, ''))).toBe(Math.round(cpu.samplesPerSec));
     console.log(`demo training speed in headless Chromium (course MLP, batch 64): ` +
       `WebGPU/SwiftShader ${Math.round(gpu.samplesPerSec)} samples/s (1,024 samples), CPU backend ${Math.round(cpu.samplesPerSec)} samples/s (8,192 samples)`);
+    // the CNN preset: its summary, then a short CPU run whose loss falls
+    await page.click('#preset-cnn');
+    await page.waitForFunction(() => /Conv2D/.test(document.querySelector('#summary')?.textContent ?? ''), null, { timeout: 30_000 });
+    const cnn = await run('cpu', 1024);
+    expect(cnn.errors).toEqual([]);
+    expect(cnn.losses).toHaveLength(16);
+    expect(mean(cnn.losses.slice(-4))).toBeLessThan(mean(cnn.losses.slice(0, 4)));
+    await shot(page, 'train-cnn');
+    console.log(`demo CNN preset on the CPU backend: ${Math.round(cnn.samplesPerSec)} samples/s (1,024 samples)`);
     expect(errors).toEqual([]);
     await page.close();
   });
