@@ -2,8 +2,7 @@ import type { AdamStep } from '../backend.js';
 import { engine, tidy } from '../engine.js';
 import { fmtShape, isContiguous } from '../shape.js';
 import { tensorFromBuffer, viewOf, type Tensor } from '../tensor.js';
-import { checkAlive } from './apply.js';
-import { apply } from './apply.js';
+import { apply, checkAlive } from './apply.js';
 import { concat, split } from './combine.js';
 import { where } from './elementwise.js';
 import { add, div, greater, maximum, mul, sigmoid, sqrt, square, sub, tanh } from './math.js';
@@ -129,7 +128,6 @@ export function lstmCellGrad(z: Tensor, c: Tensor, dy: Tensor): [Tensor, Tensor]
     return [dz, mul(dcTot, f)];
   }) as [Tensor, Tensor];
 }
-
 
 /**
  * relu's gradient: dy where x > 0, else 0 (also where x is NaN). One pass where the backend
