@@ -15,7 +15,7 @@ import { div, memory, reshape, setBackend, sub, tidy, type Tensor } from '@nabla
 import { parseArgs } from 'node:util';
 import { chooseBackend } from './backend.js';
 import { courseCnn } from './course-cnn.js';
-import { courseMlp, trainAndReport } from './course-mlp.js';
+import { courseMlp, EVAL_BATCH, trainAndReport } from './course-mlp.js';
 
 interface Recipe {
   epochs: number;
@@ -87,7 +87,7 @@ export async function runMnist(argv: readonly string[], defaults: { model: strin
   const model = recipe.build(seed);
   model.summary();
   const reports = await trainAndReport(model, train, test, { epochs, batchSize, seed, log: console.log });
-  const { loss, accuracy } = await model.evaluate(test.images, test.labels, { batchSize: 1000 });
+  const { loss, accuracy } = await model.evaluate(test.images, test.labels, { batchSize: EVAL_BATCH });
   console.log(`\n${values.model}: test loss ${loss!.toFixed(4)}, test accuracy ${(accuracy! * 100).toFixed(2)}% on ${test.images.shape[0]} images`);
   console.table(reports.map((r) => ({ epoch: r.epoch, seconds: +r.seconds.toFixed(1), 'samples/s': Math.round(r.samplesPerSec), 'test accuracy %': +(r.testAccuracy * 100).toFixed(2) })));
   await model.save(out);
