@@ -456,12 +456,15 @@ export class LSTM extends BaseRNN {
   readonly stateCount = 2;
   readonly recurrentActivation: ActivationFn;
   readonly unitForgetBias: boolean;
+  /** Keras' default activations (tanh, sigmoid): the step can be one fused `lstmCell`. */
+  private readonly defaultActivations: boolean;
 
   constructor(args: LSTMArgs) {
     if (args === null || typeof args !== 'object') throw new TypeError(`LSTM: expected an options object { units, ... }, got ${describe(args)}`);
     super(args);
     this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
     this.unitForgetBias = checkBool(this.describe(), 'unitForgetBias', args.unitForgetBias, true);
+    this.defaultActivations = activationName(this.activation) === 'tanh' && activationName(this.recurrentActivation) === 'sigmoid';
   }
 
   protected override biasInit(): Initializer {
@@ -485,8 +488,8 @@ export class LSTM extends BaseRNN {
 
   protected step(xp: Tensor, [h, c]: Tensor[], ctx: StepContext): Tensor[] {
     const u = this.units;
-    // Keras' default activations: one fused cell op (forward and backward) where the backend fuses it
-    if (!this.perGateRecurrent(ctx.masks) && activationName(this.activation) === 'tanh' && activationName(this.recurrentActivation) === 'sigmoid') {
+    // one fused cell op (forward and backward) where the backend fuses it
+    if (this.defaultActivations && !this.perGateRecurrent(ctx.masks)) {
       return lstmCell(add(xp, this.recurrentProjection(h!, ctx)), c!);
     }
     let zi: Tensor, zf: Tensor, zc: Tensor, zo: Tensor;
