@@ -9,12 +9,13 @@
  * Shape of the tile: V8 gives wasm 16 vector registers on x64, so 8 accumulators
  * (2 x 16) leave room for 4 B vectors and a broadcast; 12+ accumulators spill. The
  * k-loop stays rolled (unrolled, V8 hoisted loads and spilled). Where relaxed SIMD
- * validates (Node 22+, Chrome 114+, or V8's --experimental-wasm-relaxed-simd) the
+ * validates (Node 22+, Chrome 114+; Node 20 through relaxed.ts) the
  * multiply-add is one f32x4.relaxed_madd: on the Xeon this was measured on, the kernel
  * went from ~21 to ~37 GFLOP/s in L1, because mul + add are two uops on three ports
  * where an FMA is one on two.
  */
 import { Code, emitModule, I32, Op, Simd, V128, type ValType } from './emit.js';
+import { relaxedSimd } from './relaxed.js';
 
 export const MR = 2;
 const NV = 4;
@@ -520,7 +521,7 @@ export function gemmModule(shared: boolean): WebAssembly.Module | null {
   const key = shared ? 'shared' : 'plain';
   if (!compiled.has(key)) {
     let found: WebAssembly.Module | null = null;
-    for (const fma of [true, false]) {
+    for (const fma of relaxedSimd() ? [true, false] : [false]) {
       const bytes = emitGemmModule(shared ? { shared, maximumPages: MAX_PAGES, fma } : { fma });
       if (WebAssembly.validate(bytes)) {
         found = new WebAssembly.Module(bytes);
@@ -534,7 +535,7 @@ export function gemmModule(shared: boolean): WebAssembly.Module | null {
 
 /** Whether the GEMM multiplies with relaxed-SIMD FMA here (reported by the benchmark script). */
 export function gemmUsesFma(): boolean {
-  return typeof WebAssembly !== 'undefined' && WebAssembly.validate(emitGemmModule({ fma: true }));
+  return relaxedSimd() && WebAssembly.validate(emitGemmModule({ fma: true }));
 }
 
 /**
