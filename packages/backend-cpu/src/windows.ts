@@ -1,11 +1,49 @@
 import { sizeOf, type PoolGeometry, type Shape, type TensorInfo, type TypedArray, type WindowParams } from '@nabla/tensor';
 import { alloc, toContiguous } from './strided.js';
+import { wasmWindows } from './wasm/windows.js';
+
+/**
+ * Fewest dy elements for which windowsGrad takes the wasm SIMD path (./wasm/windows.ts). Its
+ * fixed cost (~1 µs: staging, calls) is below the JS loop's even on tiny inputs (measured on the
+ * 2-core Xeon, dy [1, oh, oh, 3, 3, c]: 36 elements JS 1.5 µs, wasm 1.2; 324: 4.3, 1.3), so this
+ * only keeps the module out of the most trivial cases.
+ */
+export const COL2IM_WASM_MIN = 64;
+/**
+ * Fewest input elements for which max pooling and its gradient take the wasm SIMD path
+ * (measured crossover ~128: at 64 elements forward JS 0.35 µs, wasm 0.48; at 256 1.3 vs 0.9,
+ * backward 2.9 vs 1.6).
+ */
+export const POOL_WASM_MIN = 256;
 
 /**
  * The adjoint of the window view: dy [N, OH, OW, KH, KW, C] summed back onto the input
  * [N, H, W, C], where window (oh, ow) element (i, j) views pixel (oh*sh + i*dh, ow*sw + j*dw).
+ * float32 with channels a multiple of 4 runs in wasm SIMD (f64x2 accumulators, the same
+ * additions in the same order: bit for bit `windowsGradReference`), the rest in JS.
  */
 export function windowsGrad(dy: TensorInfo, inputShape: Shape, params: WindowParams): TypedArray {
+  const [nb, oh, ow, kh, kw, ch] = dy.shape as [number, number, number, number, number, number];
+  const size = sizeOf(dy.shape);
+  if (dy.dtype === 'float32' && ch % 4 === 0 && size >= COL2IM_WASM_MIN) {
+    const engine = wasmWindows();
+    if (engine !== null) {
+      const [, h, w] = inputShape as [number, number, number, number];
+      const out = new Float32Array(sizeOf(inputShape));
+      const src = toContiguous(dy) as Float32Array;
+      engine.col2im(src, out, nb, h, w, ch, oh, ow, kh, kw, params.strides[0], params.strides[1], params.dilations[0], params.dilations[1]);
+      return out;
+    }
+  }
+  return windowsGradReference(dy, inputShape, params);
+}
+
+/**
+ * windowsGrad in JS: the fallback where WebAssembly SIMD is missing or the shape doesn't suit
+ * it (channels not a multiple of 4, few elements, int32), and the oracle the wasm is tested against.
+ * Each input element's float64 sum takes its additions in window order (oh, ow, kh, kw).
+ */
+export function windowsGradReference(dy: TensorInfo, inputShape: Shape, params: WindowParams): TypedArray {
   const [nb, oh, ow, kh, kw, ch] = dy.shape as [number, number, number, number, number, number];
   const [, h, w] = inputShape as [number, number, number, number];
   const [sh, sw] = params.strides;
@@ -41,12 +79,44 @@ function pooledSize(n: number, k: number, stride: number): number {
 }
 
 /**
- * Max pooling of NHWC x (see FusedKernels.maxPool2d). Per window and channel the max is kept in
- * a local rather than folded in the output array (a load and store per cell less).
- * Cells outside the input are skipped, which is the -Infinity padding of the composed path.
- * NaN sticks, as `max` folds.
+ * Max pooling of NHWC x (see FusedKernels.maxPool2d): 2×2 windows at stride 2 inside the input
+ * with channels a multiple of 4 (the CNN's pooling) in wasm SIMD, bit for bit (NaN payloads
+ * aside) `maxPool2dReference`; every other geometry there.
  */
 export function maxPool2d(x: TensorInfo, pool: PoolGeometry): Float32Array {
+  const [nb, h, w, ch] = x.shape as [number, number, number, number];
+  const oh = pooledSize(h + pool.pads[0][0] + pool.pads[0][1], pool.kernel[0], pool.strides[0]);
+  const ow = pooledSize(w + pool.pads[1][0] + pool.pads[1][1], pool.kernel[1], pool.strides[1]);
+  if (isPool2x2(x.shape, oh, ow, pool)) {
+    const engine = wasmWindows();
+    if (engine !== null) {
+      const out = new Float32Array(nb * oh * ow * ch);
+      engine.maxPool2x2(toContiguous(x) as Float32Array, out, nb, h, w, ch, oh, ow);
+      return out;
+    }
+  }
+  return maxPool2dReference(x, pool);
+}
+
+/**
+ * Whether a pooling takes the wasm SIMD path: 2×2 windows at stride 2 (no overlap), all inside
+ * the input (no padding cell in any window: top and left pads 0, bottom and right ones unused),
+ * channels a multiple of 4 (whole f32x4 vectors per cell), and enough elements to pay for it.
+ */
+function isPool2x2(shape: Shape, oh: number, ow: number, pool: PoolGeometry): boolean {
+  const [nb, h, w, ch] = shape as [number, number, number, number];
+  return pool.kernel[0] === 2 && pool.kernel[1] === 2 && pool.strides[0] === 2 && pool.strides[1] === 2
+    && pool.pads[0][0] === 0 && pool.pads[1][0] === 0 && 2 * oh <= h && 2 * ow <= w && oh > 0 && ow > 0
+    && ch % 4 === 0 && nb * h * w * ch >= POOL_WASM_MIN;
+}
+
+/**
+ * maxPool2d in JS: the fallback for the other geometries, and the wasm path's oracle. Per window
+ * and channel the max is kept in a local rather than folded in the output array (a load and
+ * store per cell less). Cells outside the input are skipped, which is the -Infinity padding of
+ * the composed path. NaN sticks, as `max` folds.
+ */
+export function maxPool2dReference(x: TensorInfo, pool: PoolGeometry): Float32Array {
   const [nb, h, w, ch] = x.shape as [number, number, number, number];
   const [kh, kw] = pool.kernel;
   const [sh, sw] = pool.strides;
@@ -103,12 +173,30 @@ export function maxPool2d(x: TensorInfo, pool: PoolGeometry): Float32Array {
 }
 
 /**
- * The adjoint of `maxPool2d` (see FusedKernels.maxPool2dGrad), bit for bit the composed path:
+ * The adjoint of `maxPool2d` (see FusedKernels.maxPool2dGrad): the wasm SIMD path for the
+ * geometries maxPool2d takes there, bit for bit (NaN payloads aside) `maxPool2dGradReference`.
+ */
+export function maxPool2dGrad(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry): Float32Array {
+  const [nb, h, w, ch] = x.shape as [number, number, number, number];
+  const [, oh, ow] = dy.shape as [number, number, number, number];
+  if (isPool2x2(x.shape, oh, ow, pool)) {
+    const engine = wasmWindows();
+    if (engine !== null) {
+      const out = new Float32Array(nb * h * w * ch);
+      engine.maxPool2x2Grad(toContiguous(x) as Float32Array, toContiguous(dy) as Float32Array, out, nb, h, w, ch, oh, ow);
+      return out;
+    }
+  }
+  return maxPool2dGradReference(x, dy, pool);
+}
+
+/**
+ * maxPool2dGrad in JS (the fallback and the wasm path's oracle), bit for bit the composed path:
  * the share dy/ties is rounded to float32 as the `div` kernel stores it, and overlapping windows
  * add up in float64 like `windowsGrad`, rounded once. Without overlap each cell gets at most
  * one share, written straight into the float32 result (no float64 scratch of the input's size).
  */
-export function maxPool2dGrad(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry): Float32Array {
+export function maxPool2dGradReference(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry): Float32Array {
   const [nb, h, w, ch] = x.shape as [number, number, number, number];
   const out = new Float32Array(nb * h * w * ch);
   if (out.length === 0 || sizeOf(dy.shape) === 0) return out;

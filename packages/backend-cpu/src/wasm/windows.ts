@@ -1,0 +1,475 @@
+import { Code, emitModule, I32, Op, uleb, V128, type FuncDef, type ValType } from './emit.js';
+
+/**
+ * The window kernels of CNN training in WebAssembly SIMD: 2×2/2 max pooling and its gradient,
+ * the col2im sum of `windowsGrad`, and relu's gradient. In JS these are scalar loops at 2-8 ns
+ * an element (a profile of the MNIST CNN's step put ~28% of it in them); here each instruction
+ * takes four channels (NHWC: the channel axis is innermost, so four channels are four adjacent
+ * floats of every cell).
+ *
+ * Tensor storage lives in JS arrays, so, as in elementwise.ts, operands are staged into this
+ * module's memory with `TypedArray.set` (a memcpy) a bounded block at a time (groups of rows,
+ * sized to stay in L2) and results copied back out; the memory only grows to the largest block
+ * asked for, never to a tensor's size.
+ *
+ * Every result equals the JS loops' (windows.ts, fused.ts) bit for bit, NaN payloads aside:
+ * - max pooling: a pmax chain (`pmax(m, v)` keeps m unless m < v: the JS fold's `if (v > m)`,
+ *   so a zero max keeps the sign of the window's first zero, as the JS's first-zero rule) with
+ *   any NaN of the window forced in (ne(v, v) masks ORed in give an all-ones NaN);
+ * - its gradient: ties counted from eq(v, max) masks (i32 lanes of -1), share = dy / ties as one
+ *   float32 division (the JS divides in float64 and rounds with Math.fround: the same result,
+ *   53 ≥ 2·24 + 2 bits), + 0 as the JS's `acc[q] += share` into a zeroed cell does (-0 → +0),
+ *   masked to nothing where the window holds a NaN;
+ * - col2im: float64 accumulators (f64x2, the float32 dy promoted, exact) taking their additions
+ *   in the JS loop's order, rounded once by f32x4.demote_f64x2_zero (round to nearest even, as
+ *   a Float32Array store);
+ * - relu's gradient: dy AND the mask gt(x, 0) (NaN and ±0 give 0, +Infinity dy): the JS
+ *   integer trick's bits exactly.
+ */
+
+/** SIMD opcodes used here (after the 0xfd prefix); kept local, as elementwise.ts does. */
+const S = {
+  load64Splat: 0x0a, const: 0x0c, shuffle: 0x0d,
+  f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Gt: 0x44,
+  and: 0x4e, or: 0x50,
+  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
+  i32x4Neg: 0xa1, i32x4Add: 0xae,
+  f32x4Add: 0xe4, f32x4Div: 0xe7, f32x4Pmax: 0xeb,
+  f64x2Add: 0xf0,
+  f32x4ConvertI32x4S: 0xfa,
+} as const;
+
+/** do { body } while (--counter !== 0): the counter local must be ≥ 1 on entry. */
+function repeat(c: Code, counter: number, body: () => void): void {
+  c.op(Op.loop, Op.void);
+  body();
+  c.get(counter).i32(1).op(Op.i32Sub).tee(counter).op(Op.brIf, 0);
+  c.op(Op.end);
+}
+
+/** local += step (step a local, or a constant when `constant`). */
+function bump(c: Code, local: number, step: number, constant = false): void {
+  c.get(local);
+  if (constant) c.i32(step);
+  else c.get(step);
+  c.op(Op.i32Add).set(local);
+}
+
+/** local = a + b (locals). */
+function sum(c: Code, local: number, a: number, b: number): void {
+  c.get(a).get(b).op(Op.i32Add).set(local);
+}
+
+/**
+ * The four cells of each window's 4 channels as locals A, B, E, F (rows 2r and 2r + 1, columns
+ * 2x and 2x + 1), from a at P, b at P + CHB, e at P + ROWB, f at P + ROWB + CHB.
+ */
+function loadWindow(c: Code, p: number, chb: number, rowb: number, t: number, regs: readonly [number, number, number, number]): void {
+  const [a, b, e, f] = regs;
+  c.get(p);
+  c.load().set(a);
+  c.get(p).get(chb).op(Op.i32Add);
+  c.load().set(b);
+  c.get(p).get(rowb).op(Op.i32Add).tee(t);
+  c.load().set(e);
+  c.get(t).get(chb).op(Op.i32Add);
+  c.load().set(f);
+}
+
+/** Pushes pmax(pmax(pmax(a, b), e), f): the JS fold `if (v > m) m = v` from m = a. */
+function pmaxChain(c: Code, [a, b, e, f]: readonly [number, number, number, number]): void {
+  c.get(a).get(b).simd(S.f32x4Pmax).get(e).simd(S.f32x4Pmax).get(f).simd(S.f32x4Pmax);
+}
+
+/**
+ * pool(x, out, rows, ow, chb, rowb): 2×2 windows at stride 2 of `rows` window rows, each two
+ * input rows of rowb bytes (the first at x), ow windows a row, chb bytes (channels · 4) a cell;
+ * out gets [rows, ow, C] contiguous.
+ */
+function emitPool(): Code {
+  const [X, OUT, ROWS, OW, CHB, ROWB] = [0, 1, 2, 3, 4, 5];
+  const [XC, CC, P, T] = [6, 7, 8, 9];
+  const regs = [10, 11, 12, 13] as const;
+  const c = new Code();
+  repeat(c, ROWS, () => {
+    c.get(X).set(P);
+    c.get(OW).set(XC);
+    repeat(c, XC, () => {
+      c.get(CHB).set(CC);
+      repeat(c, CC, () => {
+        loadWindow(c, P, CHB, ROWB, T, regs);
+        c.get(OUT);
+        pmaxChain(c, regs);
+        // a NaN anywhere in the window: all-ones lanes (a NaN) ORed over the chain's value
+        const [a, b, e, f] = regs;
+        c.get(a).get(a).simd(S.f32x4Ne).get(b).get(b).simd(S.f32x4Ne).simd(S.or);
+        c.get(e).get(e).simd(S.f32x4Ne).get(f).get(f).simd(S.f32x4Ne).simd(S.or).simd(S.or);
+        c.simd(S.or);
+        c.store();
+        bump(c, P, 16, true);
+        bump(c, OUT, 16, true);
+        c.get(CC).i32(15).op(Op.i32Sub).set(CC); // with repeat()'s 1: step 16
+      });
+      bump(c, P, CHB); // past b's cell: the next window's a
+    });
+    c.get(X).get(ROWB).op(Op.i32Add).get(ROWB).op(Op.i32Add).set(X);
+  });
+  return c;
+}
+
+/**
+ * poolGrad(x, dy, rows, ow, chb, rowb, tailb): the adjoint of `pool` over the same block, written
+ * in place over x (each cell gets its window's share where it equals the max, else +0); the
+ * tailb bytes after the last window of both rows (an odd width's last column, in no window)
+ * are zeroed.
+ */
+function emitPoolGrad(): Code {
+  const [X, DY, ROWS, OW, CHB, ROWB, TAILB] = [0, 1, 2, 3, 4, 5, 6];
+  const [XC, CC, P, T, PB, PF] = [7, 8, 9, 10, 11, 12];
+  const regs = [13, 14, 15, 16] as const;
+  const [a, b, e, f] = regs;
+  const [M, MA, MB, ME, MF, SHARE] = [17, 18, 19, 20, 21, 22];
+  const c = new Code();
+  repeat(c, ROWS, () => {
+    c.get(X).set(P);
+    c.get(OW).set(XC);
+    repeat(c, XC, () => {
+      c.get(CHB).set(CC);
+      repeat(c, CC, () => {
+        loadWindow(c, P, CHB, ROWB, T, regs);
+        pmaxChain(c, regs);
+        c.set(M);
+        for (const [v, mv] of [[a, MA], [b, MB], [e, ME], [f, MF]] as const) c.get(v).get(M).simd(S.f32x4Eq).set(mv);
+        // ties: each eq mask is -1 as an i32 lane
+        c.get(DY);
+        c.load();
+        c.get(MA).get(MB).simd(S.i32x4Add).get(ME).get(MF).simd(S.i32x4Add).simd(S.i32x4Add).simd(S.i32x4Neg);
+        c.simd(S.f32x4ConvertI32x4S).simd(S.f32x4Div);
+        // + 0: the JS adds the share to a zeroed cell, so a -0 share leaves +0
+        c.simd(S.const, ...new Array<number>(16).fill(0)).simd(S.f32x4Add);
+        // nothing where the window holds a NaN (eq(v, v) false)
+        c.get(a).get(a).simd(S.f32x4Eq).get(b).get(b).simd(S.f32x4Eq).simd(S.and);
+        c.get(e).get(e).simd(S.f32x4Eq).get(f).get(f).simd(S.f32x4Eq).simd(S.and).simd(S.and);
+        c.simd(S.and).set(SHARE);
+        c.get(P).get(CHB).op(Op.i32Add).set(PB);
+        c.get(T).get(CHB).op(Op.i32Add).set(PF);
+        for (const [ptr, mv] of [[P, MA], [PB, MB], [T, ME], [PF, MF]] as const) {
+          c.get(ptr).get(mv).get(SHARE).simd(S.and);
+          c.store();
+        }
+        bump(c, P, 16, true);
+        bump(c, DY, 16, true);
+        c.get(CC).i32(15).op(Op.i32Sub).set(CC); // with repeat()'s 1: step 16
+      });
+      bump(c, P, CHB);
+    });
+    // the odd last column of both rows
+    c.get(TAILB).op(Op.if, Op.void);
+    c.get(TAILB).set(CC);
+    repeat(c, CC, () => {
+      c.get(P).simd(S.const, ...new Array<number>(16).fill(0));
+      c.store();
+      c.get(P).get(ROWB).op(Op.i32Add).simd(S.const, ...new Array<number>(16).fill(0));
+      c.store();
+      bump(c, P, 16, true);
+      c.get(CC).i32(15).op(Op.i32Sub).set(CC);
+    });
+    c.op(Op.end);
+    c.get(X).get(ROWB).op(Op.i32Add).get(ROWB).op(Op.i32Add).set(X);
+  });
+  return c;
+}
+
+/**
+ * col2imRow(dy, acc, ow, khv, kw, chb, swb, dwb, dhb, w, sw, dw, skipb): one window row of
+ * windowsGrad. dy holds its ow windows [KH, KW, C] (float32); acc is the float64 accumulator of
+ * the window row's first input row, ACC + i·dhb of its kernel row i (< khv, the rows inside
+ * the input); window x, kernel column j adds onto column x·sw + j·dw (skipped when ≥ w), whose
+ * accumulator is swb·x + dwb·j bytes along. skipb: the dy bytes of the kernel rows ≥ khv.
+ * The loops run in the JS's order (x, i, j, c), so each accumulator sees the same additions.
+ */
+function emitCol2imRow(): Code {
+  const [DY, ACC, OW, KHV, KW, CHB, SWB, DWB, DHB, W, SW, DW, SKIPB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [XC, IC, JC, CC, PX0, PX, AX, AI, PJ, Q] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const c = new Code();
+  c.get(ACC).set(AX);
+  c.i32(0).set(PX0);
+  c.get(OW).set(XC);
+  repeat(c, XC, () => {
+    c.get(AX).set(AI);
+    c.get(KHV).set(IC);
+    repeat(c, IC, () => {
+      c.get(PX0).set(PX);
+      c.get(AI).set(PJ);
+      c.get(KW).set(JC);
+      repeat(c, JC, () => {
+        c.get(PX).get(W).op(Op.i32LtS).op(Op.if, Op.void);
+        c.get(PJ).set(Q);
+        c.get(CHB).set(CC);
+        repeat(c, CC, () => {
+          // four channels: two f64x2 accumulators, each += two promoted floats
+          for (const half of [0, 1]) {
+            c.get(Q).get(Q);
+            c.load(16 * half);
+            c.get(DY).simd(S.load64Splat, 3, ...uleb(8 * half)).simd(S.f64x2PromoteLowF32x4);
+            c.simd(S.f64x2Add);
+            c.store(16 * half);
+          }
+          bump(c, Q, 32, true);
+          bump(c, DY, 16, true);
+          c.get(CC).i32(15).op(Op.i32Sub).set(CC);
+        });
+        c.op(Op.else);
+        bump(c, DY, CHB);
+        c.op(Op.end);
+        bump(c, PX, DW);
+        bump(c, PJ, DWB);
+      });
+      bump(c, AI, DHB);
+    });
+    bump(c, DY, SKIPB);
+    bump(c, PX0, SW);
+    bump(c, AX, SWB);
+  });
+  return c;
+}
+
+/** demote(src, dst, count): count·4 float64 at src rounded to float32 at dst (dst ≤ src may overlap). */
+function emitDemote(): Code {
+  const [SRC, DST, COUNT] = [0, 1, 2];
+  const c = new Code();
+  repeat(c, COUNT, () => {
+    c.get(DST);
+    c.get(SRC);
+    c.load(0).simd(S.f32x4DemoteF64x2Zero);
+    c.get(SRC);
+    c.load(16).simd(S.f32x4DemoteF64x2Zero);
+    // lanes 0-1 of each: bytes 0-7 of the first, 16-23 (0-7 of the second)
+    c.simd(S.shuffle, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    c.store();
+    bump(c, SRC, 32, true);
+    bump(c, DST, 16, true);
+  });
+  return c;
+}
+
+/** reluGrad(x, dy, out, count): count vectors of dy AND gt(x, 0). */
+function emitReluGrad(): Code {
+  const [X, DY, OUT, COUNT] = [0, 1, 2, 3];
+  const c = new Code();
+  repeat(c, COUNT, () => {
+    c.get(OUT).get(DY);
+    c.load();
+    c.get(X);
+    c.load();
+    c.simd(S.const, ...new Array<number>(16).fill(0)).simd(S.f32x4Gt).simd(S.and);
+    c.store();
+    bump(c, X, 16, true);
+    bump(c, DY, 16, true);
+    bump(c, OUT, 16, true);
+  });
+  return c;
+}
+
+type Fn = (...args: number[]) => void;
+
+const i32s = (n: number): ValType[] => new Array<ValType>(n).fill(I32);
+
+/**
+ * Floats of x staged per pooling block (256 KiB): groups of window rows up to this size. Measured
+ * on [64, 26, 26, 32], the kernel alone (ns per input element, forward / backward): 4K floats
+ * 0.50 / 0.90, 16K to 64K 0.43 / 0.87, 256K 0.58 / 1.06 (the block falls out of L2).
+ */
+export const POOL_BLOCK = 65536;
+/**
+ * Floats of dy staged per col2im block (256 KiB), in whole window rows (at least one). dy
+ * [64, 11, 11, 3, 3, 32] (an image's 11 rows are 35K floats): 0.58 ns per dy element from 16K
+ * floats on, 1.36 at 4K (a block of one row, the accumulator's rows shifted after each).
+ */
+export const COL2IM_BLOCK = 65536;
+/** Floats per operand per reluGrad chunk (64 KiB, as elementwise.ts's CHUNK). */
+export const RELU_CHUNK = 16384;
+
+/** The module's instance and its memory, which grows to the largest block staged so far. */
+export class WasmWindows {
+  private readonly memory: WebAssembly.Memory;
+  private f32: Float32Array;
+  private f64: Float64Array;
+  private readonly pool: Fn;
+  private readonly poolGrad: Fn;
+  private readonly col2imRow: Fn;
+  private readonly demote: Fn;
+  private readonly relu: Fn;
+
+  private constructor(module: WebAssembly.Module) {
+    this.memory = new WebAssembly.Memory({ initial: 1 });
+    const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, Fn>;
+    this.pool = exports['pool']!;
+    this.poolGrad = exports['poolGrad']!;
+    this.col2imRow = exports['col2imRow']!;
+    this.demote = exports['demote']!;
+    this.relu = exports['reluGrad']!;
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  /** null where WebAssembly or its SIMD proposal is unavailable. */
+  static create(): WasmWindows | null {
+    if (typeof WebAssembly === 'undefined') return null;
+    const funcs: FuncDef[] = [
+      { name: 'pool', params: i32s(6), results: [], locals: [...i32s(4), ...new Array<ValType>(4).fill(V128)], body: emitPool() },
+      { name: 'poolGrad', params: i32s(7), results: [], locals: [...i32s(6), ...new Array<ValType>(10).fill(V128)], body: emitPoolGrad() },
+      { name: 'col2imRow', params: i32s(13), results: [], locals: i32s(10), body: emitCol2imRow() },
+      { name: 'demote', params: i32s(3), results: [], locals: [], body: emitDemote() },
+      { name: 'reluGrad', params: i32s(4), results: [], locals: [], body: emitReluGrad() },
+    ];
+    const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs });
+    try {
+      if (!WebAssembly.validate(bytes)) return null;
+      return new WasmWindows(new WebAssembly.Module(bytes));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Makes the memory at least `bytes` long (views renewed after a grow). */
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    this.memory.grow(Math.ceil((bytes - have) / 65536));
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  /**
+   * 2×2 max pooling at stride 2 of contiguous NHWC src [nb, h, w, ch] into out [nb, oh, ow, ch],
+   * every window inside the input (2·oh ≤ h, 2·ow ≤ w), ch % 4 === 0. `block`: floats of x
+   * staged at a time (whole window rows, at least one; smaller in tests, to exercise the blocking).
+   */
+  maxPool2x2(src: Float32Array, out: Float32Array, nb: number, h: number, w: number, ch: number, oh: number, ow: number, block = POOL_BLOCK): void {
+    const rowF = w * ch;
+    const outRowF = ow * ch;
+    const g = Math.max(1, Math.floor(block / (2 * rowF)));
+    const xFloats = Math.min(g, nb * oh) * 2 * rowF;
+    this.ensure((xFloats + Math.min(g, nb * oh) * outRowF) * 4);
+    const f = this.f32;
+    this.forBlocks(nb, h, oh, rowF, g, (xAt, r, rows) => {
+      f.set(src.subarray(xAt, xAt + rows * 2 * rowF), 0);
+      this.pool(0, xFloats * 4, rows, ow, ch * 4, rowF * 4);
+      out.set(f.subarray(xFloats, xFloats + rows * outRowF), r * outRowF);
+    });
+  }
+
+  /**
+   * The adjoint of maxPool2x2 (see maxPool2dGrad in windows.ts) into out [nb, h, w, ch], which
+   * is zero-filled: rows in no window (an odd height's last) are left as they are.
+   */
+  maxPool2x2Grad(
+    src: Float32Array, dy: Float32Array, out: Float32Array, nb: number, h: number, w: number, ch: number, oh: number, ow: number, block = POOL_BLOCK,
+  ): void {
+    const rowF = w * ch;
+    const dyRowF = ow * ch;
+    const g = Math.max(1, Math.floor(block / (2 * rowF)));
+    const xFloats = Math.min(g, nb * oh) * 2 * rowF;
+    this.ensure((xFloats + Math.min(g, nb * oh) * dyRowF) * 4);
+    const f = this.f32;
+    const tailb = (w - 2 * ow) * ch * 4;
+    this.forBlocks(nb, h, oh, rowF, g, (xAt, r, rows) => {
+      f.set(src.subarray(xAt, xAt + rows * 2 * rowF), 0);
+      f.set(dy.subarray(r * dyRowF, (r + rows) * dyRowF), xFloats);
+      this.poolGrad(0, xFloats * 4, rows, ow, ch * 4, rowF * 4, tailb);
+      out.set(f.subarray(0, rows * 2 * rowF), xAt);
+    });
+  }
+
+  /**
+   * Calls block(xAt, r, rows) for blocks of at most g window rows: r is the first window row's
+   * index in [nb·oh] (the row of dy or of the pooled output), xAt its first input float. Window
+   * row (b, y) covers input rows b·h + 2y and + 1; with an even h these tile the whole input,
+   * so blocks run across images; with an odd h each image's last row is in no window.
+   */
+  private forBlocks(nb: number, h: number, oh: number, rowF: number, g: number, block: (xAt: number, r: number, rows: number) => void): void {
+    const segments = h === 2 * oh ? 1 : nb;
+    const segRows = h === 2 * oh ? nb * oh : oh;
+    for (let s = 0; s < segments; s++) {
+      for (let y = 0; y < segRows; y += g) {
+        const rows = Math.min(g, segRows - y);
+        block((s * h + 2 * y) * rowF, s * oh + y, rows);
+      }
+    }
+  }
+
+  /**
+   * windowsGrad of contiguous float32 dy [nb, oh, ow, kh, kw, ch] into out [nb, h, w, ch]
+   * (zero-filled), ch % 4 === 0: see windowsGrad in windows.ts. Per image, blocks of window rows
+   * are staged with a float64 accumulator of the input rows they touch; rows no later window
+   * row touches are rounded and copied out, the rest slide to the front for the next block.
+   */
+  col2im(
+    src: Float32Array, out: Float32Array, nb: number, h: number, w: number, ch: number,
+    oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, block = COL2IM_BLOCK,
+  ): void {
+    const rowF = w * ch;
+    const dyRowF = ow * kh * kw * ch;
+    const g = Math.min(oh, Math.max(1, Math.floor(block / dyRowF)));
+    // input rows one block can touch (the accumulator's capacity)
+    const cap = Math.min(h, (g - 1) * sh + (kh - 1) * dh + 1);
+    const accAt = Math.ceil((g * dyRowF) / 4) * 4; // float index, 16-byte aligned
+    this.ensure((accAt + 2 * cap * rowF) * 4);
+    const f32 = this.f32;
+    const f64 = this.f64;
+    const acc64 = accAt / 2; // the accumulator's first float64
+    const chb = ch * 4;
+    for (let b = 0; b < nb; b++) {
+      f64.fill(0, acc64, acc64 + cap * rowF);
+      let lo = 0; // the input row at the accumulator's start
+      for (let y0 = 0; y0 < oh; y0 += g) {
+        const rows = Math.min(g, oh - y0);
+        const at = (b * oh + y0) * dyRowF;
+        f32.set(src.subarray(at, at + rows * dyRowF), 0);
+        for (let t = 0; t < rows; t++) {
+          const py = (y0 + t) * sh;
+          if (py >= h) break;
+          const khv = Math.min(kh, Math.ceil((h - py) / dh));
+          this.col2imRow(
+            t * dyRowF * 4, (accAt + 2 * (py - lo) * rowF) * 4, ow, khv, kw, chb,
+            sw * ch * 8, dw * ch * 8, dh * rowF * 8, w, sw, dw, (kh - khv) * kw * chb,
+          );
+        }
+        // rows below the next block's first are final
+        const fin = y0 + rows < oh ? Math.min((y0 + rows) * sh, h) : h;
+        const done = Math.min(fin, lo + cap) - lo;
+        if (done > 0) {
+          this.demote(accAt * 4, accAt * 4, (done * rowF) / 4);
+          out.set(f32.subarray(accAt, accAt + done * rowF), (b * h + lo) * rowF);
+        }
+        const keep = lo + cap - fin;
+        if (keep > 0) f64.copyWithin(acc64, acc64 + (fin - lo) * rowF, acc64 + cap * rowF);
+        f64.fill(0, acc64 + Math.max(0, keep) * rowF, acc64 + cap * rowF);
+        lo = fin;
+      }
+    }
+  }
+
+  /** out = dy where x > 0, else 0, over n floats, in RELU_CHUNK chunks. */
+  reluGrad(x: Float32Array, dy: Float32Array, out: Float32Array, n: number): void {
+    this.ensure(2 * RELU_CHUNK * 4);
+    const f = this.f32;
+    for (let i = 0; i < n; i += RELU_CHUNK) {
+      const len = Math.min(RELU_CHUNK, n - i);
+      // lanes past len in the last vector hold stale floats: computed, never copied out
+      f.set(len === x.length ? x : x.subarray(i, i + len), 0);
+      f.set(len === dy.length ? dy : dy.subarray(i, i + len), RELU_CHUNK);
+      this.relu(0, RELU_CHUNK * 4, 0, (len + 3) >> 2);
+      out.set(f.subarray(0, len), i);
+    }
+  }
+}
+
+let shared: WasmWindows | null | undefined;
+
+/** The process's instance, created on first use (one thread uses it at a time: JS is single-threaded). */
+export function wasmWindows(): WasmWindows | null {
+  if (shared === undefined) shared = WasmWindows.create();
+  return shared;
+}
