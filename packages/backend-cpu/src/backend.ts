@@ -7,13 +7,14 @@ import { reduce } from './reduce.js';
 import { alloc } from './strided.js';
 import { fastUnary, unary } from './unary.js';
 import { softmax } from './softmax.js';
-import { windowsGrad } from './windows.js';
+import { windowsGrad, windowsGradReference } from './windows.js';
 import { fusedKernels } from './fused.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm.js';
 import { availableThreads } from './threads/pool.js';
 import { acquireThreadedGemm, type ThreadedGemm } from './threads/shared.js';
 
-const referenceKernels: Kernels = { unary, binary, where, reduce, softmax, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad };
+// the JS loops: the oracle every fast kernel is tested against
+const referenceKernels: Kernels = { unary, binary, where, reduce, softmax, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad: windowsGradReference };
 
 const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof Uint8Array> = {
   float32: Float32Array,
@@ -72,7 +73,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   };
   // fast elementwise: float32 arithmetic in WebAssembly SIMD (each falls back to the JS loops itself)
   const kernels: Kernels =
-    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary };
+    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary, windowsGrad };
   const readSync = (buffer: unknown, _dtype: DType, size: number): TypedArray => (buffer as TypedArray).slice(0, size);
   return {
     name: 'cpu',
