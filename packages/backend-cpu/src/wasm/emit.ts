@@ -18,6 +18,8 @@ export const Op = {
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e, i32And: 0x71, i32ShrU: 0x76,
   f32Load: 0x2a, f32Store: 0x38, i64Load: 0x29, i64Store: 0x37,
   void: 0x40,
+  // reductions (wasm/reduce.ts): a float64 row sum is stored from the stack, no f64 locals needed
+  f64Store: 0x39, f64Add: 0xa0,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
@@ -26,6 +28,10 @@ export const Simd = {
   f32x4Splat: 0x13, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
   /** Relaxed SIMD: a * b + c, fused where the hardware has FMA (validates only where relaxed SIMD is on). */
   f32x4RelaxedMadd: 0x105,
+  // reductions (wasm/reduce.ts)
+  v128Load32Zero: 0x5c, v128Load64Zero: 0x5d, f64x2PromoteLowF32x4: 0x5f,
+  f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21, f32x4Ne: 0x42, v128Or: 0x50,
+  f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb, f64x2Add: 0xf0,
 } as const;
 
 export function uleb(n: number): number[] {
