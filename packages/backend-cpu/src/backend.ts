@@ -3,10 +3,11 @@ import { binary, fastBinary, where } from './binary.js';
 import { cast } from './cast.js';
 import { concat, gather, pad, scatterAdd } from './combine.js';
 import { createMatmul, matmul, type GemmChoice } from './matmul.js';
-import { reduce } from './reduce.js';
+import { fastReduce, reduce } from './reduce.js';
 import { alloc } from './strided.js';
+import { drop, recycle } from './recycle.js';
 import { fastUnary, unary } from './unary.js';
-import { softmax } from './softmax.js';
+import { fastSoftmax, softmax } from './softmax.js';
 import { windowsGrad, windowsGradReference } from './windows.js';
 import { fusedKernels } from './fused.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm.js';
@@ -23,7 +24,11 @@ const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof U
 };
 
 export interface CpuBackendOptions {
-  /** 'fast' (default): matmul on a WebAssembly SIMD GEMM, float32 elementwise ops in wasm SIMD; 'reference': the JS kernels. */
+  /**
+   * 'fast' (default): WebAssembly SIMD for matmul (a GEMM), float32 elementwise ops,
+   * reductions, softmax, col2im and the fused kernels (Adam, LSTM cell, max pooling, relu's
+   * gradient); 'reference': the JS loops, which the fast kernels are tested against.
+   */
   readonly kernels?: 'reference' | 'fast';
   /**
    * Threads for large matrix products (fast kernels only): 1 keeps everything on the
@@ -48,7 +53,8 @@ function threadCount(option: number | undefined): number {
 
 /**
  * The CPU backend: buffers are plain TypedArrays (Float32Array, Int32Array, Uint8Array
- * for bool) that the garbage collector frees.
+ * for bool). Released ones the backend made are reused for outputs of their length
+ * (recycle.ts); the rest are the garbage collector's.
  *
  * Kernels: 'fast' (the default) runs matmul on a WebAssembly SIMD GEMM (falling back to
  * the JS kernel where WebAssembly SIMD is unavailable), split across worker threads for
@@ -73,7 +79,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   };
   // fast elementwise: float32 arithmetic in WebAssembly SIMD (each falls back to the JS loops itself)
   const kernels: Kernels =
-    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary, windowsGrad };
+    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary, reduce: fastReduce, softmax: fastSoftmax, windowsGrad };
   const readSync = (buffer: unknown, _dtype: DType, size: number): TypedArray => (buffer as TypedArray).slice(0, size);
   return {
     name: 'cpu',
@@ -89,11 +95,12 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     },
     readSync,
     read: (buffer, dtype, size) => Promise.resolve(readSync(buffer, dtype, size)),
-    release() {
-      // the garbage collector frees TypedArrays
+    release(buffer) {
+      recycle(buffer); // kept for the next alloc of its dtype and length, else left to the GC
     },
     dispose() {
       engine = null; // drops the wasm memory; matmul falls back to the JS kernel
+      drop(); // the arrays kept for reuse
       threaded?.release(); // the last backend on a pool terminates its workers
       threaded = null;
     },

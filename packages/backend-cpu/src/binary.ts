@@ -101,7 +101,7 @@ export function fastBinary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype:
   const sa = broadcastScalar(a);
   const sb = broadcastScalar(b);
   if (sa !== undefined && sb !== undefined) return binary(a, b, op, outDtype); // a fill
-  const out = new Float32Array(n);
+  const out = alloc('float32', n) as Float32Array;
   const wop = op as WasmBinaryOp;
   if (sb !== undefined) engine.binary(wop, toContiguous(a) as Float32Array, out, out, n, 0, sb, 1);
   else if (sa !== undefined) engine.binary(wop, out, toContiguous(b) as Float32Array, out, n, sa, 0, 2);

@@ -1,6 +1,7 @@
 import type { AdamStep, FusedKernels, TensorInfo } from '@nabla/tensor';
-import { bufferOf, toContiguous } from './strided.js';
+import { alloc, bufferOf, toContiguous } from './strided.js';
 import { maxPool2d, maxPool2dGrad } from './windows.js';
+import { fastReluGrad } from './relu-grad.js';
 import { WasmAdam } from './wasm/adam.js';
 import { wasmLstm } from './wasm/lstm.js';
 
@@ -22,9 +23,9 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
   const V = state(v);
   const n = G.length; // (g is never donated: its contiguous copy has exactly the element count)
   // donated buffers are overwritten: each element is read before it is written
-  const w1 = inPlace ? W : new Float32Array(n);
-  const m1 = inPlace ? M : new Float32Array(n);
-  const v1 = inPlace ? V : new Float32Array(n);
+  const w1 = inPlace ? W : (alloc('float32', n) as Float32Array);
+  const m1 = inPlace ? M : (alloc('float32', n) as Float32Array);
+  const v1 = inPlace ? V : (alloc('float32', n) as Float32Array);
   const { alpha, epsilon } = step;
   const c1 = 1 - step.beta1;
   const c2 = 1 - step.beta2;
@@ -48,7 +49,7 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
     return [w1, m1, v1];
   }
   const H = state(vHat);
-  const h1 = inPlace ? H : new Float32Array(n);
+  const h1 = inPlace ? H : (alloc('float32', n) as Float32Array);
   for (let i = 0; i < n; i++) {
     const gi = G[i]!;
     const mi = M[i]! + (gi - M[i]!) * c1;
@@ -77,7 +78,7 @@ function lstmCell(z: TensorInfo, c: TensorInfo): Float32Array {
   const u = u4 / 4;
   const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
   if (wasm === null) return lstmCellJs(z, c);
-  const out = new Float32Array(b * 2 * u);
+  const out = alloc('float32', b * 2 * u) as Float32Array;
   wasm.forward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, out, b, u);
   return out;
 }
@@ -114,7 +115,7 @@ function lstmCellGrad(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Arra
   const u = u4 / 4;
   const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
   if (wasm === null) return lstmCellGradJs(z, c, dy);
-  const out = new Float32Array(b * 5 * u);
+  const out = alloc('float32', b * 5 * u) as Float32Array;
   wasm.backward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, toContiguous(dy) as Float32Array, out, b, u);
   return out;
 }
@@ -151,27 +152,4 @@ export function lstmCellGradJs(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Fl
   return out;
 }
 
-/**
- * dy where x > 0, else 0 (see FusedKernels.reluGrad): one pass, no mask, no broadcast zero.
- * Branch-free on the float32 bits, since the sign of x is unpredictable in training and the
- * branchy loop took ~1.8x as long (measured). x > 0 exactly when its bits, as an int32, are in
- * [1, 0x7f800000] (+Infinity included, NaN and both zeros not); the result's bits are dy's or 0.
- */
-function reluGrad(x: TensorInfo, dy: TensorInfo): Float32Array {
-  const X = toContiguous(x) as Float32Array;
-  const D = toContiguous(dy) as Float32Array;
-  const n = X.length;
-  const out = new Float32Array(n);
-  const xb = new Int32Array(X.buffer, X.byteOffset, n);
-  const db = new Int32Array(D.buffer, D.byteOffset, n);
-  const ob = new Int32Array(out.buffer, 0, n);
-  for (let i = 0; i < n; i++) {
-    const u = (xb[i]! - 1) | 0;
-    // all ones when 0 <= u < 0x7f800000, else 0 (u < 0 masks the wrapped difference away)
-    const mask = ~(u >> 31) & ((u - 0x7f800000) >> 31);
-    ob[i] = db[i]! & mask;
-  }
-  return out;
-}
-
-export const fusedKernels: FusedKernels = { adam, lstmCell, lstmCellGrad, maxPool2d, maxPool2dGrad, reluGrad };
+export const fusedKernels: FusedKernels = { adam, lstmCell, lstmCellGrad, maxPool2d, maxPool2dGrad, reluGrad: fastReluGrad };

@@ -1,5 +1,6 @@
 import type { TensorInfo } from '@nabla/tensor';
 import type { WasmGemm } from './wasm/gemm.js';
+import { alloc } from './strided.js';
 
 /** The GEMM a product of m·n·k = `work` runs on, and whether it may split it across threads. */
 export type GemmChoice = { readonly gemm: WasmGemm; readonly parallel: boolean } | null;
@@ -240,7 +241,7 @@ function batched(a: TensorInfo, b: TensorInfo) {
 /** Batched matmul kernel: a [...batch, M, K] x b [...batch, K, N] -> contiguous [...batch, M, N]. */
 export function matmul(a: TensorInfo, b: TensorInfo): Float32Array {
   const { m, k, n, batch, each } = batched(a, b);
-  const out = new Float32Array(batch * m * n);
+  const out = alloc('float32', batch * m * n) as Float32Array;
   if (out.length === 0 || k === 0) return out;
   const plan = choosePlan(m, n);
   const scratch = scratchFor(plan, m, k);
@@ -268,7 +269,7 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
     const choice = pick(m * n * k);
     if (choice === null) return matmul(a, b);
     const { gemm: g, parallel } = choice;
-    const out = new Float32Array(batch * m * n);
+    const out = alloc('float32', batch * m * n) as Float32Array;
     if (out.length === 0 || k === 0) return out;
     // byte addresses are i32 in the kernel: products whose arena passes 2 GiB stay in JS
     if (g.arenaBytes(m, n, k) > 2 ** 31) return matmul(a, b);

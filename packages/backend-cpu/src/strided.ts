@@ -1,11 +1,7 @@
-import { isContiguous, sizeOf, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
+import { isContiguous, sizeOf, type TensorInfo, type TypedArray } from '@nabla/tensor';
+import { alloc } from './recycle.js';
 
-/** A new zero-filled array of `dtype` (bool is one byte per element). */
-export function alloc(dtype: DType, size: number): TypedArray {
-  if (dtype === 'float32') return new Float32Array(size);
-  if (dtype === 'int32') return new Int32Array(size);
-  return new Uint8Array(size);
-}
+export { alloc } from './recycle.js';
 
 /** The backend buffer behind a view (every CPU buffer is a TypedArray of the view's dtype). */
 export function bufferOf(info: TensorInfo): TypedArray {

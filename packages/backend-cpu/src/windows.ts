@@ -29,7 +29,7 @@ export function windowsGrad(dy: TensorInfo, inputShape: Shape, params: WindowPar
     const engine = wasmWindows();
     if (engine !== null) {
       const [, h, w] = inputShape as [number, number, number, number];
-      const out = new Float32Array(sizeOf(inputShape));
+      const out = alloc('float32', sizeOf(inputShape)) as Float32Array;
       const src = toContiguous(dy) as Float32Array;
       engine.col2im(src, out, nb, h, w, ch, oh, ow, kh, kw, params.strides[0], params.strides[1], params.dilations[0], params.dilations[1]);
       return out;
@@ -90,7 +90,7 @@ export function maxPool2d(x: TensorInfo, pool: PoolGeometry): Float32Array {
   if (isPool2x2(x.shape, oh, ow, pool)) {
     const engine = wasmWindows();
     if (engine !== null) {
-      const out = new Float32Array(nb * oh * ow * ch);
+      const out = alloc('float32', nb * oh * ow * ch) as Float32Array;
       engine.maxPool2x2(toContiguous(x) as Float32Array, out, nb, h, w, ch, oh, ow);
       return out;
     }
@@ -182,7 +182,7 @@ export function maxPool2dGrad(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry)
   if (isPool2x2(x.shape, oh, ow, pool)) {
     const engine = wasmWindows();
     if (engine !== null) {
-      const out = new Float32Array(nb * h * w * ch);
+      const out = alloc('float32', nb * h * w * ch) as Float32Array;
       engine.maxPool2x2Grad(toContiguous(x) as Float32Array, toContiguous(dy) as Float32Array, out, nb, h, w, ch, oh, ow);
       return out;
     }

@@ -1,0 +1,71 @@
+import type { DType, TypedArray } from '@nabla/tensor';
+
+/**
+ * Reuse of released output arrays. A fresh large TypedArray cost ~2 ns an element here before a
+ * kernel had written it once (its zeroed pages fault in one by one, and the GC must later find
+ * and free it); zero-filling a released one costs ~0.3. Training allocates the same shapes every
+ * step, so arrays given back by `Backend.release` are kept by dtype and length and handed out
+ * again, zero-filled, by `alloc`.
+ *
+ * Only arrays `alloc` made are kept: never a user's array passed to `write` (the user may still
+ * hold it), never a view. The tensor package releases a storage once, when its last view goes,
+ * so nothing else can read a kept array. At most MAX_BYTES are kept; past that the whole store
+ * is dropped to the GC (a change of shapes, such as evaluation after training, should not pin
+ * the old ones).
+ */
+const MIN_ELEMENTS = 4096; // smaller arrays are cheap for the GC's nursery
+const MAX_BYTES = 128 * 2 ** 20;
+const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+
+const made = new WeakSet<TypedArray>();
+const kept = new Set<TypedArray>();
+const byLength: Map<number, TypedArray[]>[] = DTYPES.map(() => new Map());
+let keptBytes = 0;
+
+function make(dtype: DType, size: number): TypedArray {
+  if (dtype === 'float32') return new Float32Array(size);
+  if (dtype === 'int32') return new Int32Array(size);
+  return new Uint8Array(size);
+}
+
+/** A zero-filled array of `dtype` (bool is one byte per element), reused when one was released. */
+export function alloc(dtype: DType, size: number): TypedArray {
+  if (size < MIN_ELEMENTS) return make(dtype, size);
+  const stack = byLength[DTYPES.indexOf(dtype)]!.get(size);
+  const reused = stack?.pop();
+  if (reused !== undefined) {
+    kept.delete(reused);
+    keptBytes -= reused.byteLength;
+    return reused.fill(0);
+  }
+  const out = make(dtype, size);
+  made.add(out);
+  return out;
+}
+
+/** Keeps a released array for `alloc` if `alloc` made it (anything else is left to the GC). */
+export function recycle(buffer: unknown): void {
+  const a = buffer as TypedArray;
+  if (!made.has(a) || kept.has(a)) return;
+  if (keptBytes + a.byteLength > MAX_BYTES) drop();
+  if (a.byteLength > MAX_BYTES) return;
+  const dtype = a instanceof Float32Array ? 0 : a instanceof Int32Array ? 1 : 2;
+  const map = byLength[dtype]!;
+  let stack = map.get(a.length);
+  if (stack === undefined) map.set(a.length, (stack = []));
+  stack.push(a);
+  kept.add(a);
+  keptBytes += a.byteLength;
+}
+
+/** Drops every kept array (to the GC). */
+export function drop(): void {
+  for (const m of byLength) m.clear();
+  kept.clear();
+  keptBytes = 0;
+}
+
+/** Arrays and bytes kept for reuse (for tests). */
+export function keptStats(): { arrays: number; bytes: number } {
+  return { arrays: kept.size, bytes: keptBytes };
+}
