@@ -1,6 +1,6 @@
 import { sizeOf, type BinaryOp, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
 import { binaryLoop } from './specialize.js';
-import { alloc, broadcastScalar, toContiguous } from './strided.js';
+import { alloc, allocFull, broadcastScalar, toContiguous } from './strided.js';
 import { WASM_BINARY_OPS, wasmElementwise, WASM_MIN_ELEMENTS, type WasmBinaryOp } from './wasm/elementwise.js';
 
 type Fn = (a: number, b: number) => number;
@@ -101,7 +101,7 @@ export function fastBinary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype:
   const sa = broadcastScalar(a);
   const sb = broadcastScalar(b);
   if (sa !== undefined && sb !== undefined) return binary(a, b, op, outDtype); // a fill
-  const out = alloc('float32', n) as Float32Array;
+  const out = allocFull('float32', n) as Float32Array;
   const wop = op as WasmBinaryOp;
   if (sb !== undefined) engine.binary(wop, toContiguous(a) as Float32Array, out, out, n, 0, sb, 1);
   else if (sa !== undefined) engine.binary(wop, out, toContiguous(b) as Float32Array, out, n, sa, 0, 2);
@@ -114,7 +114,7 @@ export function where(cond: TensorInfo, a: TensorInfo, b: TensorInfo): TypedArra
   const c = toContiguous(cond);
   const x = toContiguous(a);
   const y = toContiguous(b);
-  const out = alloc(a.dtype, c.length);
+  const out = allocFull(a.dtype, c.length);
   for (let i = 0; i < c.length; i++) out[i] = c[i] ? x[i]! : y[i]!;
   return out;
 }

@@ -1,5 +1,5 @@
 import type { DType, TensorInfo, TypedArray } from '@nabla/tensor';
-import { alloc, bufferOf, toContiguous } from './strided.js';
+import { allocFull, bufferOf, toContiguous } from './strided.js';
 
 /**
  * Converts x to `dtype`, always into a new array. Numeric conversions are TypedArray
@@ -9,7 +9,7 @@ import { alloc, bufferOf, toContiguous } from './strided.js';
 export function cast(x: TensorInfo, dtype: DType): TypedArray {
   const src = toContiguous(x);
   if (dtype === x.dtype) return src.buffer === bufferOf(x).buffer ? src.slice() : src;
-  const out = alloc(dtype, src.length);
+  const out = allocFull(dtype, src.length);
   if (dtype === 'bool') {
     for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
   } else {

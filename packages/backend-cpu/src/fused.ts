@@ -1,5 +1,5 @@
 import type { AdamStep, FusedKernels, TensorInfo } from '@nabla/tensor';
-import { alloc, bufferOf, toContiguous } from './strided.js';
+import { allocFull, bufferOf, toContiguous } from './strided.js';
 import { maxPool2d, maxPool2dGrad } from './windows.js';
 import { fastReluGrad } from './relu-grad.js';
 import { WasmAdam } from './wasm/adam.js';
@@ -23,9 +23,9 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
   const V = state(v);
   const n = G.length; // (g is never donated: its contiguous copy has exactly the element count)
   // donated buffers are overwritten: each element is read before it is written
-  const w1 = inPlace ? W : (alloc('float32', n) as Float32Array);
-  const m1 = inPlace ? M : (alloc('float32', n) as Float32Array);
-  const v1 = inPlace ? V : (alloc('float32', n) as Float32Array);
+  const w1 = inPlace ? W : (allocFull('float32', n) as Float32Array);
+  const m1 = inPlace ? M : (allocFull('float32', n) as Float32Array);
+  const v1 = inPlace ? V : (allocFull('float32', n) as Float32Array);
   const { alpha, epsilon } = step;
   const c1 = 1 - step.beta1;
   const c2 = 1 - step.beta2;
@@ -49,7 +49,7 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
     return [w1, m1, v1];
   }
   const H = state(vHat);
-  const h1 = inPlace ? H : (alloc('float32', n) as Float32Array);
+  const h1 = inPlace ? H : (allocFull('float32', n) as Float32Array);
   for (let i = 0; i < n; i++) {
     const gi = G[i]!;
     const mi = M[i]! + (gi - M[i]!) * c1;
@@ -78,7 +78,7 @@ function lstmCell(z: TensorInfo, c: TensorInfo): Float32Array {
   const u = u4 / 4;
   const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
   if (wasm === null) return lstmCellJs(z, c);
-  const out = alloc('float32', b * 2 * u) as Float32Array;
+  const out = allocFull('float32', b * 2 * u) as Float32Array;
   wasm.forward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, out, b, u);
   return out;
 }
@@ -115,7 +115,7 @@ function lstmCellGrad(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Arra
   const u = u4 / 4;
   const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
   if (wasm === null) return lstmCellGradJs(z, c, dy);
-  const out = alloc('float32', b * 5 * u) as Float32Array;
+  const out = allocFull('float32', b * 5 * u) as Float32Array;
   wasm.backward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, toContiguous(dy) as Float32Array, out, b, u);
   return out;
 }

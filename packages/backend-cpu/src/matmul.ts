@@ -1,6 +1,6 @@
 import type { TensorInfo } from '@nabla/tensor';
 import type { WasmGemm } from './wasm/gemm.js';
-import { alloc } from './strided.js';
+import { alloc, allocFull } from './strided.js';
 
 /** The GEMM a product of m·n·k = `work` runs on, and whether it may split it across threads. */
 export type GemmChoice = { readonly gemm: WasmGemm; readonly parallel: boolean } | null;
@@ -269,10 +269,10 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
     const choice = pick(m * n * k);
     if (choice === null) return matmul(a, b);
     const { gemm: g, parallel } = choice;
-    const out = alloc('float32', batch * m * n) as Float32Array;
-    if (out.length === 0 || k === 0) return out;
+    if (batch * m * n === 0 || k === 0) return alloc('float32', batch * m * n) as Float32Array; // zeros
     // byte addresses are i32 in the kernel: products whose arena passes 2 GiB stay in JS
     if (g.arenaBytes(m, n, k) > 2 ** 31) return matmul(a, b);
+    const out = allocFull('float32', batch * m * n) as Float32Array; // copyOut writes every element
     const { bPtr, aPtr, cPtr } = g.arena(m, n, k);
     let packedAt = -1;
     each((t, am, bm) => {

@@ -43,6 +43,19 @@ export function alloc(dtype: DType, size: number): TypedArray {
   return out;
 }
 
+/**
+ * Like `alloc`, for a caller that writes every element before anything reads the array: a reused
+ * array is handed out as it is, without the zero fill.
+ */
+export function allocFull(dtype: DType, size: number): TypedArray {
+  if (size < MIN_ELEMENTS) return make(dtype, size);
+  const reused = byLength[DTYPES.indexOf(dtype)]!.get(size)?.pop();
+  if (reused === undefined) return alloc(dtype, size);
+  kept.delete(reused);
+  keptBytes -= reused.byteLength;
+  return reused;
+}
+
 /** Keeps a released array for `alloc` if `alloc` made it (anything else is left to the GC). */
 export function recycle(buffer: unknown): void {
   const a = buffer as TypedArray;

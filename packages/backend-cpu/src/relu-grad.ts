@@ -1,5 +1,5 @@
 import type { TensorInfo } from '@nabla/tensor';
-import { alloc, toContiguous } from './strided.js';
+import { allocFull, toContiguous } from './strided.js';
 import { wasmWindows } from './wasm/windows.js';
 
 /**
@@ -28,7 +28,7 @@ export function fastReluGrad(x: TensorInfo, dy: TensorInfo): Float32Array {
   }
   const engine = wasmWindows();
   if (engine !== null) {
-    const out = alloc('float32', n) as Float32Array;
+    const out = allocFull('float32', n) as Float32Array;
     engine.reluGrad(X, D, out, n);
     return out;
   }

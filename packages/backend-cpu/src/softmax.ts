@@ -1,5 +1,5 @@
 import { sizeOf, type TensorInfo } from '@nabla/tensor';
-import { alloc, toContiguous } from './strided.js';
+import { allocFull, toContiguous } from './strided.js';
 import { wasmSoftmax } from './wasm/softmax.js';
 
 /** Row-wise (log-)softmax over the last axis, shifted by the row maximum. */
@@ -51,7 +51,7 @@ export function fastSoftmax(x: TensorInfo, log: boolean): Float32Array {
   const n = sizeOf(x.shape);
   const wasm = r >= FAST_SOFTMAX_MIN_ROW && n > 0 && x.dtype === 'float32' ? wasmSoftmax() : null;
   if (wasm === null) return softmax(x, log);
-  const out = alloc('float32', n) as Float32Array;
+  const out = allocFull('float32', n) as Float32Array;
   wasm.run(toContiguous(x) as Float32Array, out, r, log);
   return out;
 }

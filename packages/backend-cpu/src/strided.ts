@@ -1,7 +1,7 @@
 import { isContiguous, sizeOf, type TensorInfo, type TypedArray } from '@nabla/tensor';
-import { alloc } from './recycle.js';
+import { alloc, allocFull } from './recycle.js';
 
-export { alloc } from './recycle.js';
+export { alloc, allocFull } from './recycle.js';
 
 /** The backend buffer behind a view (every CPU buffer is a TypedArray of the view's dtype). */
 export function bufferOf(info: TensorInfo): TypedArray {
@@ -162,7 +162,7 @@ export function toContiguous(info: TensorInfo): TypedArray {
   const size = sizeOf(info.shape);
   if (size === 0) return alloc(info.dtype, 0);
   if (isContiguous(info.shape, info.strides)) return src.subarray(info.offset, info.offset + size);
-  const out = alloc(info.dtype, size);
+  const out = allocFull(info.dtype, size);
   copyStrided(src, info.offset, info.shape, info.strides, out, 0);
   return out;
 }

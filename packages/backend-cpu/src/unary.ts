@@ -1,6 +1,6 @@
 import type { DType, TensorInfo, TypedArray, UnaryOp } from '@nabla/tensor';
 import { unaryLoop } from './specialize.js';
-import { alloc, toContiguous } from './strided.js';
+import { alloc, allocFull, toContiguous } from './strided.js';
 import { WASM_UNARY_OPS, wasmElementwise, WASM_MIN_ELEMENTS, type WasmUnaryOp } from './wasm/elementwise.js';
 
 type Fn = (x: number) => number;
@@ -123,7 +123,7 @@ const INT: Record<UnaryOp, Fn> = {
 export function unary(x: TensorInfo, op: UnaryOp, outDtype: DType): TypedArray {
   const src = toContiguous(x);
   const n = src.length;
-  const out = alloc(outDtype, n);
+  const out = allocFull(outDtype, n);
   unaryLoop((x.dtype === 'int32' ? INT : FLOAT)[op], `${x.dtype}>${outDtype}`)(src, out, n);
   return out;
 }
@@ -139,7 +139,7 @@ export function fastUnary(x: TensorInfo, op: UnaryOp, outDtype: DType): TypedArr
   const n = src.length;
   const engine = n >= WASM_MIN_ELEMENTS ? wasmElementwise() : null;
   if (engine === null) return unary(x, op, outDtype);
-  const out = new Float32Array(n);
+  const out = allocFull('float32', n) as Float32Array;
   engine.unary(op as WasmUnaryOp, src, out, n);
   return out;
 }

@@ -68,3 +68,35 @@ describe('recycling released arrays', () => {
     });
   });
 });
+
+describe('allocFull', () => {
+  it('hands a released array out as it is (its caller writes every element), else a fresh zeroed one', async () => {
+    const { allocFull } = await import('../src/recycle.js');
+    drop();
+    const a = alloc('float32', 6000) as Float32Array;
+    a.fill(5);
+    recycle(a);
+    const b = allocFull('float32', 6000);
+    expect(b).toBe(a);
+    expect(b[0]).toBe(5);
+    const c = allocFull('float32', 6000);
+    expect(c).not.toBe(a);
+    expect(c.every((x) => x === 0)).toBe(true);
+  });
+
+  it('a product with k = 0 is zeros even where a dirty array of its size was released', async () => {
+    const { matmul, zeros } = await import('@nabla/tensor');
+    withBackend(cpu, () => {
+      drop();
+      const dirty = add(tensor(new Float32Array(64 * 64), [64, 64]), 7);
+      dirty.dispose();
+      expect(keptStats().arrays).toBe(1);
+      const a = zeros([64, 0]);
+      const b = zeros([0, 64]);
+      const c = matmul(a, b);
+      expect(c.shape).toEqual([64, 64]);
+      expect(Array.from(c.dataSync()).every((x) => x === 0)).toBe(true);
+      for (const t of [a, b, c]) t.dispose();
+    });
+  });
+});
