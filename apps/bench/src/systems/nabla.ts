@@ -78,8 +78,10 @@ export async function loadNabla(wanted: ReadonlySet<BackendName>): Promise<Loade
   const contestants: Contestant[] = [];
   if (wanted.has('cpu')) {
     try {
-      await importByName('@nabla/backend-cpu'); // registers 'cpu'
+      const cpu = (await importByName('@nabla/backend-cpu')) as { gemmUsesFma?(): boolean }; // registers 'cpu'
       contestants.push(make('cpu', await t.setBackend('cpu')));
+      const threads = process.env['NABLA_THREADS'] || `${(await import('node:os')).availableParallelism()} (every core)`;
+      notes.push(`nabla-cpu: WebAssembly SIMD, ${cpu.gemmUsesFma?.() ? 'FMA through relaxed SIMD' : 'no FMA (mul + add)'}, GEMM threads: ${threads}`);
     } catch (e) {
       contestants.push(unavailableContestant('nabla', 'cpu', `@nabla/backend-cpu: ${firstLine(e)}`));
     }
