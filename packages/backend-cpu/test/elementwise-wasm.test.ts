@@ -2,6 +2,7 @@ import type { BinaryOp, TensorInfo, TypedArray, UnaryOp } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../src/index.js';
 import { CHUNK, WASM_BINARY_OPS, WASM_MIN_ELEMENTS, WASM_UNARY_OPS, wasmElementwise } from '../src/wasm/elementwise.js';
+import { expectSameBits } from './helpers.js';
 
 // The wasm SIMD elementwise kernels of the 'fast' backend against the JS loops of the
 // 'reference' backend (their oracle): the results must be the same float32 bits.
@@ -34,21 +35,6 @@ function data(n: number, seed: number): Float32Array {
 const vec = (buffer: TypedArray, n: number, offset = 0): TensorInfo => ({ buffer, dtype: 'float32', shape: [n], strides: [1], offset });
 /** A scalar broadcast to [n] (stride 0), the form binary.ts reads once instead of materialising. */
 const scalar = (value: number, n: number): TensorInfo => ({ buffer: new Float32Array([value]), dtype: 'float32', shape: [n], strides: [0], offset: 0 });
-
-/**
- * Bit-for-bit equality, except that every NaN equals every NaN: neither JS nor wasm specifies
- * NaN payloads or signs (V8's JS tiers already differ: Math.max's NaN is 0xffc00000 in optimised
- * code and 0x7fc00000 elsewhere), and no op can observe them.
- */
-function expectSameBits(got: TypedArray, want: TypedArray, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < got.length; i++) {
-    const same = Number.isNaN(got[i]) ? Number.isNaN(want[i]) : g[i] === w[i];
-    if (!same) expect(`${label} [${i}]: 0x${g[i]!.toString(16)} (${got[i]})`).toBe(`${label} [${i}]: 0x${w[i]!.toString(16)} (${want[i]})`);
-  }
-}
 
 const SIZES = [1, 3, 4, 5, WASM_MIN_ELEMENTS - 1, WASM_MIN_ELEMENTS, WASM_MIN_ELEMENTS + 1, WASM_MIN_ELEMENTS + 3, 1023, 4097, CHUNK - 1, CHUNK, CHUNK + 5, 2 * CHUNK + 3];
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fastReduce, reduce, WASM_REDUCE_MIN_ELEMENTS, WASM_REDUCE_MIN_INNER } from '../src/reduce.js';
 import { CHUNK } from '../src/wasm/elementwise.js';
 import { wasmReduce } from '../src/wasm/reduce.js';
+import { rng, expectSameBits } from './helpers.js';
 
 // fastReduce (wasm SIMD for float32 sum, max, min) against reduce, the JS reference it must match:
 // max, min and the leading-axis sum bit for bit; a row sum within the float64 rounding bound below,
@@ -12,17 +13,6 @@ import { wasmReduce } from '../src/wasm/reduce.js';
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 1e-40, -3e-39, 1.1754942e-38, 3.4e38, -3.4e38, 1, -1, 0.5, -2.5];
 /** The finite ones (sums of these can be checked against a bound). */
 const FINITE = SPECIAL.filter(Number.isFinite);
-
-/** A deterministic xorshift32 stream in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** float32 data: about `special` of it from `pool`, the rest spread over magnitudes 2^-40 .. 2^40. */
 function data(n: number, seed: number, pool: readonly number[] = SPECIAL, special = 0.05): Float32Array {
@@ -43,18 +33,6 @@ function integers(n: number, seed: number): Float32Array {
 const view = (buffer: TypedArray, shape: number[], strides: number[], offset = 0, dtype: DType = 'float32'): TensorInfo => ({ buffer, dtype, shape, strides, offset });
 const rowMajor = (buffer: TypedArray, shape: number[], offset = 0): TensorInfo =>
   view(buffer, shape, shape.map((_, d) => shape.slice(d + 1).reduce((p, q) => p * q, 1)), offset);
-
-/** Bit-for-bit equality, except that every NaN equals every NaN (no op can observe NaN payloads). */
-function expectSameBits(got: TypedArray, want: TypedArray, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  expect(got, label).toBeInstanceOf(Float32Array);
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < got.length; i++) {
-    const same = Number.isNaN(got[i]) ? Number.isNaN(want[i]) : g[i] === w[i];
-    if (!same) expect(`${label} [${i}]: 0x${g[i]!.toString(16)} (${got[i]})`).toBe(`${label} [${i}]: 0x${w[i]!.toString(16)} (${want[i]})`);
-  }
-}
 
 /** The spacing of float32 at |v| (2^-149 among the subnormals); Infinity counts as 2^128. */
 function ulp32(v: number): number {

@@ -5,20 +5,10 @@ import { FAST_SOFTMAX_MIN_ROW, fastSoftmax, softmax } from '../src/softmax.js';
 import { wasmLstm } from '../src/wasm/lstm.js';
 import { WasmMath } from '../src/wasm/math.js';
 import { wasmSoftmax } from '../src/wasm/softmax.js';
+import { rng } from './helpers.js';
 
 // The vector exp / sigmoid / tanh of wasm/math.ts against Math.exp / Math.tanh, and the kernels
 // built on them (the LSTM cell, softmax) against the JS loops they replace, which stay the oracle.
-
-/** xorshift32 in [0, 1): deterministic data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** A standard normal sample from two uniforms (Box-Muller). */
 const gauss = (next: () => number) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());

@@ -6,22 +6,12 @@ import {
   COL2IM_WASM_MIN, maxPool2d, maxPool2dGrad, maxPool2dGradReference, maxPool2dReference, POOL_WASM_MIN, windowsGrad, windowsGradReference,
 } from '../src/windows.js';
 import { RELU_CHUNK, wasmWindows } from '../src/wasm/windows.js';
+import { rng, expectSameBits } from './helpers.js';
 
 // The wasm SIMD window kernels (src/wasm/windows.ts) against the JS loops they replace, their
 // oracle: the results must be the same float32 bits, every NaN equal to every NaN.
 
 const engine = wasmWindows();
-
-/** xorshift32 in [0, 1): deterministic data, no Math.random. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 3.4e38, -3.4e38, 1, -1, 0.5];
 /** Few distinct values: windows full of ties, zeros of both signs, infinities, a rare NaN. */
@@ -47,17 +37,6 @@ function data(n: number, seed: number, profile: Profile): Float32Array {
 
 const stridesOf = (shape: Shape): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
 const view = (buffer: TypedArray, shape: Shape, offset = 0): TensorInfo => ({ buffer, dtype: 'float32', shape, strides: stridesOf(shape), offset });
-
-/** Bit-for-bit equality, except that every NaN equals every NaN (payloads are unspecified). */
-function expectSameBits(got: TypedArray, want: TypedArray, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < got.length; i++) {
-    const same = Number.isNaN(got[i]) ? Number.isNaN(want[i]) : g[i] === w[i];
-    if (!same) expect(`${label} [${i}]: 0x${g[i]!.toString(16)} (${got[i]})`).toBe(`${label} [${i}]: 0x${w[i]!.toString(16)} (${want[i]})`);
-  }
-}
 
 const pooled = (n: number, k: number, s: number): number => (n < k ? 0 : Math.floor((n - k) / s) + 1);
 
