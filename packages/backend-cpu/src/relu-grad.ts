@@ -13,8 +13,8 @@ export const RELU_GRAD_WASM_MIN = 64;
 /**
  * relu's gradient (see FusedKernels.reluGrad): dy where x > 0, else 0 (NaN x gives 0), the bits
  * of dy or of +0. In WebAssembly SIMD (dy AND f32x4.gt(x, 0), streamed in 64 KiB chunks) from
- * RELU_GRAD_WASM_MIN elements where available, else the JS bit-trick loop `reluGradReference`
- * (fused.ts's); the two agree bit for bit, NaN dy included (both copy dy's bits). Tensors under
+ * RELU_GRAD_WASM_MIN elements where available, else the JS bit-trick loop `reluGradReference`;
+ * the two agree bit for bit, NaN dy included (both copy dy's bits). Tensors under
  * RELU_GRAD_WASM_MIN take a plain `x > 0 ? dy : 0` loop: the same values, NaN payloads aside.
  */
 export function fastReluGrad(x: TensorInfo, dy: TensorInfo): Float32Array {
@@ -35,7 +35,7 @@ export function fastReluGrad(x: TensorInfo, dy: TensorInfo): Float32Array {
   return reluGradLoop(X, D);
 }
 
-/** The JS loop on host arrays (the fallback and the oracle); a copy of fused.ts's reluGrad. */
+/** The JS loop on host arrays (the fallback where wasm SIMD is missing, and the oracle). */
 export function reluGradReference(x: TensorInfo, dy: TensorInfo): Float32Array {
   return reluGradLoop(toContiguous(x) as Float32Array, toContiguous(dy) as Float32Array);
 }
