@@ -1,12 +1,11 @@
 // Float32 matmul throughput of the CPU backend's kernel.
 // Run from packages/backend-cpu:
-//   pnpm exec tsx scripts/matmul-gflops.ts [--reference] [--threads N] [--relaxed] [--min-work W] [n | MxKxN ...]
+//   pnpm exec tsx scripts/matmul-gflops.ts [--reference] [--threads N] [--no-fma] [--min-work W] [n | MxKxN ...]
 // --threads N: worker pool size (default 1; the backend's own default is every core).
-// --relaxed:   turn on V8's relaxed SIMD (Node 20 ships it off) so the GEMM uses FMA, as it
-//              does by default in Node 22+ and Chrome 114+. Must run before the module compiles.
+// --no-fma:    keep relaxed SIMD off (NABLA_RELAXED_SIMD=0), so the GEMM multiplies and adds
+//              apart; by default the backend turns it on in Node 20 (wasm/relaxed.ts).
 // --min-work W: m·n·k from which products are split across threads (default: the backend's).
 // Default shapes: 256, 512, 1024 (square) and the MLP shapes 128x784x256, 128x256x128, 784x128x256.
-import { setFlagsFromString } from 'node:v8';
 import type { TensorInfo } from '@nabla/tensor';
 
 const args = process.argv.slice(2);
@@ -16,7 +15,7 @@ const option = (name: string): string | undefined => {
 };
 const threads = Number(option('--threads') ?? 1);
 const minWork = option('--min-work');
-if (args.includes('--relaxed')) setFlagsFromString('--experimental-wasm-relaxed-simd');
+if (args.includes('--no-fma')) process.env['NABLA_RELAXED_SIMD'] = '0'; // read when the GEMM first compiles
 const { createCpuBackend, gemmUsesFma } = await import('../src/index.js');
 const { threadsReady } = await import('../src/threads/shared.js');
 
