@@ -275,12 +275,13 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
     const out = allocFull('float32', batch * m * n) as Float32Array; // copyOut writes every element
     const { bPtr, aPtr, cPtr } = g.arena(m, n, k);
     let packedAt = -1;
+    let ldb = 0; // B staged row-major (small m) or packed: see WasmGemm.prepareB
     each((t, am, bm) => {
       if (t === 0 || bm.offset !== packedAt) {
-        g.packB(k, n, bm, bPtr);
+        ldb = g.prepareB(m, k, n, bm, bPtr);
         packedAt = bm.offset;
       }
-      const ldc = g.compute(m, n, k, am, aPtr, bPtr, cPtr, parallel);
+      const ldc = g.compute(m, n, k, am, aPtr, bPtr, cPtr, parallel, ldb);
       g.copyOut(m, n, cPtr, ldc, out, t * m * n);
     });
     return out;

@@ -22,6 +22,10 @@ const NV = 4;
 export const NR = 4 * NV;
 /** Depth of a K block: a B micro-panel (KC x NR floats = 16 KiB) stays in L1. */
 const KC = 256;
+/** compute's kcMax word: kcMax (<= KC) in the low KC_BITS bits, a row-major B's ldb (floats) above (see emitCompute). */
+const KC_BITS = 9;
+/** Largest ldb the kcMax word carries (B rows wider than this are packed). */
+const MAX_LDB = 2 ** (31 - KC_BITS) - 1;
 /** Rows of A per block: an MC x KC block of packed A (128 KiB) stays in L2. */
 const MC = 128;
 const PAGE = 65536;
@@ -34,13 +38,17 @@ export const MAX_PAGES = 32768;
  * kernel(kc, a, astep, b, c, ldc, tiles, accumulate), all i32 byte addresses/strides:
  * for t < tiles: C[c + t*MR*ldc .. MR x NR tile] (=, or += when accumulate) A panel slice
  * (a + t*astep, kc x MR) times B panel slice (b, kc x NR). ldc is in bytes. kc, tiles > 0.
+ * With `rowsB` (kernelRows) a ninth parameter, ldb, is B's row stride in bytes: B is read in
+ * place from a row-major matrix (NR floats at b + kk * ldb) instead of a packed panel.
  */
-function emitKernel(mr: number, nv: number, fma: boolean): Code {
+function emitKernel(mr: number, nv: number, fma: boolean, rowsB = false): Code {
   const [KCP, A, ASTEP, B, C, LDC, TILES, ACC] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [PA, PB, K, CROW] = [8, 9, 10, 11];
-  const acc = (r: number, q: number) => 12 + r * nv + q;
-  const bv = (q: number) => 12 + mr * nv + q;
-  const av = 12 + mr * nv + nv;
+  const LDB = 8; // rowsB only
+  const x = rowsB ? 1 : 0; // locals after the parameters
+  const [PA, PB, K, CROW] = [8 + x, 9 + x, 10 + x, 11 + x];
+  const acc = (r: number, q: number) => 12 + x + r * nv + q;
+  const bv = (q: number) => 12 + x + mr * nv + q;
+  const av = 12 + x + mr * nv + nv;
   const c = new Code();
   c.op(Op.loop, Op.void); // tiles
   for (let r = 0; r < mr; r++) for (let q = 0; q < nv; q++) c.zero().set(acc(r, q));
@@ -55,7 +63,8 @@ function emitKernel(mr: number, nv: number, fma: boolean): Code {
     }
   }
   c.get(PA).i32(4 * mr).op(Op.i32Add).set(PA);
-  c.get(PB).i32(16 * nv).op(Op.i32Add).set(PB);
+  if (rowsB) c.get(PB).get(LDB).op(Op.i32Add).set(PB);
+  else c.get(PB).i32(16 * nv).op(Op.i32Add).set(PB);
   c.get(K).i32(1).op(Op.i32Sub).tee(K).op(Op.brIf, 0);
   c.op(Op.end); // k
   const store = (add: boolean): void => {
@@ -88,11 +97,25 @@ function emitKernel(mr: number, nv: number, fma: boolean): Code {
  * MR, i0 < i1) times B panels [p0, p1) (p0 < p1) of padded C = packed A · packed B, in
  * K blocks of kcMax (the first stores, later ones accumulate) and MC-row blocks: each
  * kernel call streams one A block (L2) against one B micro-panel (L1). ldc in bytes.
+ * With `rowsB` (computeRows) an eleventh parameter, ldb (bytes), says B is row-major, read in
+ * place by kernelRows (function index `kernel`): panel p at k0 is at bPtr + k0 * ldb + p * NR * 4.
+ * `compute` (not rowsB) hands its call to computeRows (function index `rows`) when kcMax has bits
+ * from KC_BITS up set: kcMax >>> KC_BITS is then ldb in floats (the worker pool passes
+ * `compute` ten arguments; this way its shares run either layout).
  */
-function emitCompute(): Code {
+function emitCompute(rowsB = false, kernel = 0, rows = -1): Code {
   const [I0, I1, P0, P1, K, KCMAX, APTR, BPTR, CPTR, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [K0, KCL, IB, TILES, A, JP, ASTEP] = [10, 11, 12, 13, 14, 15, 16];
+  const LDB = 10; // rowsB only
+  const x = rowsB ? 1 : 0;
+  const [K0, KCL, IB, TILES, A, JP, ASTEP] = [10 + x, 11 + x, 12 + x, 13 + x, 14 + x, 15 + x, 16 + x];
   const c = new Code();
+  if (!rowsB) {
+    // a row-major B: computeRows(i0, ..., the low KC_BITS of kcMax, ..., ldc, ldb * 4); K0 holds ldb here
+    c.get(KCMAX).i32(KC_BITS).op(Op.i32ShrU).tee(K0).op(Op.if, Op.void);
+    c.get(I0).get(I1).get(P0).get(P1).get(K).get(KCMAX).i32((1 << KC_BITS) - 1).op(Op.i32And);
+    c.get(APTR).get(BPTR).get(CPTR).get(LDC).get(K0).i32(4).op(Op.i32Mul).op(Op.call, ...uleb(rows)).op(Op.return);
+    c.op(Op.end);
+  }
   c.get(K).i32(MR * 4).op(Op.i32Mul).set(ASTEP);
   c.i32(0).set(K0);
   c.op(Op.loop, Op.void); // K blocks
@@ -108,9 +131,12 @@ function emitCompute(): Code {
   c.get(P0).set(JP);
   c.op(Op.loop, Op.void); // B panels
   c.get(KCL).get(A).get(ASTEP);
-  c.get(BPTR).get(JP).get(K).op(Op.i32Mul).get(K0).op(Op.i32Add).i32(NR * 4).op(Op.i32Mul).op(Op.i32Add);
+  if (rowsB) c.get(BPTR).get(K0).get(LDB).op(Op.i32Mul).op(Op.i32Add).get(JP).i32(NR * 4).op(Op.i32Mul).op(Op.i32Add);
+  else c.get(BPTR).get(JP).get(K).op(Op.i32Mul).get(K0).op(Op.i32Add).i32(NR * 4).op(Op.i32Mul).op(Op.i32Add);
   c.get(CPTR).get(IB).get(LDC).op(Op.i32Mul).op(Op.i32Add).get(JP).i32(NR * 4).op(Op.i32Mul).op(Op.i32Add);
-  c.get(LDC).get(TILES).get(K0).op(Op.call, 0);
+  c.get(LDC).get(TILES).get(K0);
+  if (rowsB) c.get(LDB);
+  c.op(Op.call, ...uleb(kernel));
   c.get(JP).i32(1).op(Op.i32Add).tee(JP).get(P1).op(Op.i32LtU).op(Op.brIf, 0);
   c.op(Op.end); // B panels
   c.get(IB).i32(MC).op(Op.i32Add).tee(IB).get(I1).op(Op.i32LtU).op(Op.brIf, 0);
@@ -273,18 +299,24 @@ export interface GemmModuleOptions {
   readonly fma?: boolean;
 }
 
-/** The GEMM module: imports env.memory, exports `kernel` (an MR x NR tile), `compute` (a rectangle of C) and `packPanels`. */
+/**
+ * The GEMM module: imports env.memory, exports `kernel` (an MR x NR tile), `compute` (a rectangle of C), the packing
+ * functions, and `kernelRows`/`computeRows`, the same over a row-major B read in place.
+ */
 export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<ArrayBuffer> {
   const locals: ValType[] = [I32, I32, I32, I32, ...new Array<ValType>(MR * NV + NV + 1).fill(V128)];
   return emitModule({
     memory: { module: 'env', field: 'memory', initial: 1, maximum: options.maximumPages, shared: options.shared },
     funcs: [
       { name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false) },
-      { name: 'compute', params: new Array<ValType>(10).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute() },
+      { name: 'compute', params: new Array<ValType>(10).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute(false, 0, 7) },
       { name: 'packPanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitPackPanels() },
       { name: 'interleave', params: new Array<ValType>(4).fill(I32), results: [], locals: [I32, I32, I32], body: emitInterleave() },
       { name: 'gatherPairs', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitGatherPairs() },
       { name: 'transposePanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [...new Array<ValType>(6).fill(I32), ...new Array<ValType>(8).fill(V128)], body: emitTransposePanels() },
+      // B row-major in place (small m, see WasmGemm.stageB): functions 6 and 7
+      { name: 'kernelRows', params: new Array<ValType>(9).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false, true) },
+      { name: 'computeRows', params: new Array<ValType>(11).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute(true, 6) },
     ],
   });
 }
@@ -318,6 +350,13 @@ export interface GemmThreads {
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /**
+ * Products with at most this many rows (and B with unit column stride) skip packing B: it is
+ * staged row-major and read in place (see stageB). Packing costs a pass over B that only pays
+ * back over many rows of A; at m = 1, 784 x 256 it was ~40% of the product.
+ */
+export const SMALL_M = 16;
+
+/**
  * One instance of the GEMM with its memory. Layout: [0, CONTROL_BYTES) is the thread
  * pool's control block; above it a scratch arena (bump allocator, reset per product,
  * grown with memory.grow) holds packed B, packed A and the padded C. Only the calling
@@ -338,6 +377,8 @@ export class WasmGemm {
   private f32: Float32Array;
   private top = CONTROL_BYTES;
   private threads: GemmThreads | null = null;
+  /** Products with m <= smallM read a B with unit column stride in place (prepareB); SMALL_M unless changed (tests, benchmarks). */
+  smallM = SMALL_M;
 
   /** `memory` defaults to a fresh unshared one; a shared memory must match the module's import. */
   constructor(module: WebAssembly.Module, memory?: WebAssembly.Memory) {
@@ -382,6 +423,34 @@ export class WasmGemm {
   /** Bytes for packed B (k x n). */
   static bBytes(k: number, n: number): number {
     return Math.ceil(n / NR) * NR * k * 4;
+  }
+
+  /**
+   * B (k x n) for an m-row product at byte `ptr` (reserved by `arena(m, n, k)`): staged row-major
+   * (stageB) when m <= smallM and B's columns are contiguous, else packed (packB). Returns B's row
+   * stride in floats when staged, 0 when packed; `compute` takes it as `ldb`.
+   */
+  prepareB(m: number, k: number, n: number, b: Mat, ptr: number): number {
+    if (m <= this.smallM && b.cs === 1 && n <= MAX_LDB) return this.stageB(k, n, b, ptr);
+    this.packB(k, n, b, ptr);
+    return 0;
+  }
+
+  /**
+   * B (k x n, cs 1) copied row-major to byte `ptr` (one memcpy when its rows are adjacent, else
+   * one per row), followed by NR zero floats: the last partial panel's kernel reads run up to
+   * NR - 1 floats past row k - 1's end. Those lanes (and, in other rows, the next row's floats
+   * they read) only reach C's padding columns, which copyOut never copies. Returns the row
+   * stride (n). Needs k * n + NR floats at `ptr` (arena reserves them for m <= smallM).
+   */
+  stageB(k: number, n: number, b: Mat, ptr: number): number {
+    const f = this.f32;
+    const { data, offset, rs } = b;
+    const s0 = ptr >> 2;
+    if (rs === n) f.set(data.subarray(offset, offset + k * n), s0);
+    else for (let kk = 0; kk < k; kk++) f.set(data.subarray(offset + kk * rs, offset + kk * rs + n), s0 + kk * n);
+    f.fill(0, s0 + k * n, s0 + k * n + NR);
+    return n;
   }
 
   /**
@@ -511,18 +580,20 @@ export class WasmGemm {
 
   /**
    * Padded C (ceil(m/MR)*MR x ceil(n/NR)*NR, row-major) at byte `cPtr` = A times packed B
-   * at `bPtr`; A is packed here (at `aPtr`) unless `a` is null (already packed); k > 0.
+   * at `bPtr` (or, when `ldb` > 0, times row-major B staged there with row stride ldb floats,
+   * see prepareB); A is packed here (at `aPtr`) unless `a` is null (already packed); k > 0.
    * Returns C's row stride in floats. With `parallel` (the caller judged the product
    * large enough) it is split across the threads by rows of C (by B panels when there
    * are too few rows): each share is a rectangle of C, so no two threads write the same
    * bytes. Split by rows, the workers' rows of A are packed first and the caller packs
    * its own while they compute.
    */
-  compute(m: number, n: number, k: number, a: Mat | null, aPtr: number, bPtr: number, cPtr: number, parallel = false): number {
+  compute(m: number, n: number, k: number, a: Mat | null, aPtr: number, bPtr: number, cPtr: number, parallel = false, ldb = 0): number {
     const mp = Math.ceil(m / MR) * MR;
     const panels = Math.ceil(n / NR);
     const ldc = panels * NR;
-    const kcMax = Math.ceil(k / Math.ceil(k / KC));
+    // with a row-major B, ldb rides in the high bits of the kcMax word (see emitCompute)
+    const kcMax = Math.ceil(k / Math.ceil(k / KC)) | (ldb << KC_BITS);
     const threads = this.threads;
     const rest = (i0: number, i1: number, p0: number, p1: number): number[] => [i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc * 4];
     if (!parallel || threads === null || !threads.ready()) {
@@ -567,13 +638,13 @@ export class WasmGemm {
   arenaBytes(m: number, n: number, k: number): number {
     const mp = Math.ceil(m / MR) * MR;
     const np = Math.ceil(n / NR) * NR;
-    return CONTROL_BYTES + align(np * k * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
+    return CONTROL_BYTES + align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
   }
 
-  /** Resets the arena and allocates packed B, packed A and padded C for one m x n x k product. */
+  /** Resets the arena and allocates B (packed, or staged for m <= smallM), packed A and padded C for one m x n x k product. */
   arena(m: number, n: number, k: number): { bPtr: number; aPtr: number; cPtr: number } {
     this.reset();
-    const bPtr = this.alloc(WasmGemm.bBytes(k, n));
+    const bPtr = this.alloc(m <= this.smallM ? Math.max(WasmGemm.bBytes(k, n), (k * n + NR) * 4) : WasmGemm.bBytes(k, n));
     const aPtr = this.alloc(Math.ceil(m / MR) * MR * k * 4);
     const cPtr = this.alloc(Math.ceil(m / MR) * MR * Math.ceil(n / NR) * NR * 4);
     // room to stage A's rows for packA (reserved here: nothing may allocate during a parallel run)
@@ -591,19 +662,20 @@ export class WasmGemm {
       return;
     }
     const { bPtr, aPtr, cPtr } = this.arena(m, n, k);
-    this.packB(k, n, b, bPtr);
-    const ldc = this.compute(m, n, k, a, aPtr, bPtr, cPtr, parallel);
+    const ldb = this.prepareB(m, k, n, b, bPtr);
+    const ldc = this.compute(m, n, k, a, aPtr, bPtr, cPtr, parallel, ldb);
     this.copyOut(m, n, cPtr, ldc, out, at);
   }
 
   /** Runs the kernel a few times so V8 tiers it up before real work (workers share the compiled code). */
   private warmUp(): void {
-    const [m, n, k] = [16, 32, 64];
+    const [m, n, k] = [SMALL_M + 2, 32, 64];
     const a: Mat = { data: new Float32Array(m * k).fill(1), offset: 0, rs: k, cs: 1 };
     const b: Mat = { data: new Float32Array(k * n).fill(1), offset: 0, rs: n, cs: 1 };
     const bt: Mat = { ...b, rs: 1, cs: k }; // transposed: tiers up transposePanels too
     const out = new Float32Array(m * n);
-    for (let i = 0; i < 4; i++) this.product(m, n, k, a, i & 1 ? bt : b, out, 0);
+    // then two rows: the row-major B is read in place (tiers up kernelRows and computeRows)
+    for (let i = 0; i < 8; i++) this.product(i < 4 ? m : 2, n, k, a, i & 1 ? bt : b, out, 0);
     this.reset();
   }
 }
