@@ -11,7 +11,7 @@
  *   QUIT     set on dispose; a woken worker returns
  *   READY    workers that have instantiated the module
  *   FAILED   set by a worker whose share threw (the run then throws on the caller)
- *   ARGS + 16 w ...  worker w's ten `compute` arguments (i0 = i1 = 0: nothing to do)
+ *   ARGS + 16 w ...  worker w's eleven `compute` arguments (i0 = i1 = 0: nothing to do)
  *
  * Where: Node (worker_threads, reached through process.getBuiltinModule so that browser
  * bundles never see a Node import), and browsers when crossOriginIsolated *and* the
@@ -26,6 +26,8 @@ const QUIT = 2;
 const READY = 3;
 const FAILED = 4;
 const ARGS = 16;
+/** `compute`'s arguments (wasm/gemm.ts): i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc, ldb. */
+const ARG_WORDS = 11;
 const WORDS = CONTROL_BYTES / 4;
 /** Workers the control block has room for. */
 export const MAX_WORKERS = Math.floor((WORDS - ARGS) / 16);
@@ -53,7 +55,7 @@ function start(d) {
     if (Atomics.load(ctl, QUIT) !== 0) return;
     try {
       if (ctl[at] < ctl[at + 1]) {
-        compute(ctl[at], ctl[at + 1], ctl[at + 2], ctl[at + 3], ctl[at + 4], ctl[at + 5], ctl[at + 6], ctl[at + 7], ctl[at + 8], ctl[at + 9]);
+        compute(ctl[at], ctl[at + 1], ctl[at + 2], ctl[at + 3], ctl[at + 4], ctl[at + 5], ctl[at + 6], ctl[at + 7], ctl[at + 8], ctl[at + 9], ctl[at + 10]);
       }
     } catch (e) {
       Atomics.store(ctl, FAILED, 1);
@@ -161,7 +163,7 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
         const s = shares[w];
         const at = ARGS + 16 * w;
         if (s === undefined) ctl[at] = ctl[at + 1] = 0;
-        else for (let i = 0; i < 10; i++) ctl[at + i] = s[i]!;
+        else for (let i = 0; i < ARG_WORDS; i++) ctl[at + i] = s[i]!;
       }
       runs++;
       Atomics.store(ctl, FAILED, 0);

@@ -22,10 +22,8 @@ const NV = 4;
 export const NR = 4 * NV;
 /** Depth of a K block: a B micro-panel (KC x NR floats = 16 KiB) stays in L1. */
 const KC = 256;
-/** compute's kcMax word: kcMax (<= KC) in the low KC_BITS bits, a row-major B's ldb (floats) above (see emitCompute). */
-const KC_BITS = 9;
-/** Largest ldb the kcMax word carries (B rows wider than this are packed). */
-const MAX_LDB = 2 ** (31 - KC_BITS) - 1;
+/** Widest row-major B read in place (its row stride in bytes is an i32). */
+const MAX_LDB = 2 ** 28;
 /** Rows of A per block: an MC x KC block of packed A (128 KiB) stays in L2. */
 const MC = 128;
 const PAGE = 65536;
@@ -93,27 +91,25 @@ function emitKernel(mr: number, nv: number, fma: boolean, rowsB = false): Code {
 }
 
 /**
- * compute(i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc): rows [i0, i1) (multiples of
+ * compute(i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc, ldb): rows [i0, i1) (multiples of
  * MR, i0 < i1) times B panels [p0, p1) (p0 < p1) of padded C = packed A · packed B, in
  * K blocks of kcMax (the first stores, later ones accumulate) and MC-row blocks: each
  * kernel call streams one A block (L2) against one B micro-panel (L1). ldc in bytes.
- * With `rowsB` (computeRows) an eleventh parameter, ldb (bytes), says B is row-major, read in
- * place by kernelRows (function index `kernel`): panel p at k0 is at bPtr + k0 * ldb + p * NR * 4.
- * `compute` (not rowsB) hands its call to computeRows (function index `rows`) when kcMax has bits
- * from KC_BITS up set: kcMax >>> KC_BITS is then ldb in floats (the worker pool passes
- * `compute` ten arguments; this way its shares run either layout).
+ * ldb (bytes) is 0 for a packed B; otherwise B is row-major with that row stride, read in
+ * place: `compute` hands the call to computeRows (function index `rows`, emitted with `rowsB`),
+ * whose kernel (kernelRows, function index `kernel`) finds panel p at k0 at
+ * bPtr + k0 * ldb + p * NR * 4. So a worker's share runs either layout through `compute`.
  */
 function emitCompute(rowsB = false, kernel = 0, rows = -1): Code {
   const [I0, I1, P0, P1, K, KCMAX, APTR, BPTR, CPTR, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const LDB = 10; // rowsB only
-  const x = rowsB ? 1 : 0;
-  const [K0, KCL, IB, TILES, A, JP, ASTEP] = [10 + x, 11 + x, 12 + x, 13 + x, 14 + x, 15 + x, 16 + x];
+  const LDB = 10;
+  const [K0, KCL, IB, TILES, A, JP, ASTEP] = [11, 12, 13, 14, 15, 16, 17];
   const c = new Code();
   if (!rowsB) {
-    // a row-major B: computeRows(i0, ..., the low KC_BITS of kcMax, ..., ldc, ldb * 4); K0 holds ldb here
-    c.get(KCMAX).i32(KC_BITS).op(Op.i32ShrU).tee(K0).op(Op.if, Op.void);
-    c.get(I0).get(I1).get(P0).get(P1).get(K).get(KCMAX).i32((1 << KC_BITS) - 1).op(Op.i32And);
-    c.get(APTR).get(BPTR).get(CPTR).get(LDC).get(K0).i32(4).op(Op.i32Mul).op(Op.call, ...uleb(rows)).op(Op.return);
+    // a row-major B: the same call to computeRows
+    c.get(LDB).op(Op.if, Op.void);
+    for (const p of [I0, I1, P0, P1, K, KCMAX, APTR, BPTR, CPTR, LDC, LDB]) c.get(p);
+    c.op(Op.call, ...uleb(rows)).op(Op.return);
     c.op(Op.end);
   }
   c.get(K).i32(MR * 4).op(Op.i32Mul).set(ASTEP);
@@ -309,7 +305,7 @@ export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<Arra
     memory: { module: 'env', field: 'memory', initial: 1, maximum: options.maximumPages, shared: options.shared },
     funcs: [
       { name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false) },
-      { name: 'compute', params: new Array<ValType>(10).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute(false, 0, 7) },
+      { name: 'compute', params: new Array<ValType>(11).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute(false, 0, 7) },
       { name: 'packPanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitPackPanels() },
       { name: 'interleave', params: new Array<ValType>(4).fill(I32), results: [], locals: [I32, I32, I32], body: emitInterleave() },
       { name: 'gatherPairs', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitGatherPairs() },
@@ -324,7 +320,7 @@ export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<Arra
 type PackFn = (src: number, dst: number, k: number, panels: number, lds: number) => void;
 type InterleaveFn = (src: number, dst: number, k: number, pairs: number) => void;
 type GatherFn = (src: number, dst: number, k: number, pairs: number, stride: number) => void;
-type ComputeFn = (i0: number, i1: number, p0: number, p1: number, k: number, kcMax: number, aPtr: number, bPtr: number, cPtr: number, ldc: number) => void;
+type ComputeFn = (i0: number, i1: number, p0: number, p1: number, k: number, kcMax: number, aPtr: number, bPtr: number, cPtr: number, ldc: number, ldb: number) => void;
 
 /** A strided float32 matrix: element (i, j) is data[offset + i * rs + j * cs]. */
 export interface Mat {
@@ -592,13 +588,12 @@ export class WasmGemm {
     const mp = Math.ceil(m / MR) * MR;
     const panels = Math.ceil(n / NR);
     const ldc = panels * NR;
-    // with a row-major B, ldb rides in the high bits of the kcMax word (see emitCompute)
-    const kcMax = Math.ceil(k / Math.ceil(k / KC)) | (ldb << KC_BITS);
+    const kcMax = Math.ceil(k / Math.ceil(k / KC));
     const threads = this.threads;
-    const rest = (i0: number, i1: number, p0: number, p1: number): number[] => [i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc * 4];
+    const rest = (i0: number, i1: number, p0: number, p1: number): number[] => [i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc * 4, ldb * 4];
     if (!parallel || threads === null || !threads.ready()) {
       if (a !== null) this.packA(m, k, a, aPtr);
-      this.computeFn(0, mp, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
+      this.computeFn(0, mp, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4, ldb * 4);
       return ldc;
     }
     const parts = threads.workers + 1;
@@ -609,14 +604,14 @@ export class WasmGemm {
       if (a !== null) this.packA(m, k, a, aPtr, step, mp);
       threads.run(shares, () => {
         if (a !== null) this.packA(m, k, a, aPtr, 0, step);
-        this.computeFn(0, step, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
+        this.computeFn(0, step, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4, ldb * 4);
       });
     } else {
       const step = Math.ceil(panels / parts);
       const shares: number[][] = [];
       for (let p = step; p < panels; p += step) shares.push(rest(0, mp, p, Math.min(panels, p + step)));
       if (a !== null) this.packA(m, k, a, aPtr);
-      const own = (): void => this.computeFn(0, mp, 0, step, k, kcMax, aPtr, bPtr, cPtr, ldc * 4);
+      const own = (): void => this.computeFn(0, mp, 0, step, k, kcMax, aPtr, bPtr, cPtr, ldc * 4, ldb * 4);
       if (shares.length === 0) own(); // one B panel of few rows: nothing to hand out
       else threads.run(shares, own);
     }
