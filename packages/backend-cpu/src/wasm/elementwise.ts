@@ -17,11 +17,11 @@ import { Code, emitModule, F32, I32, Op, Simd, V128, type FuncDef, type ValType 
  * NaN payloads and signs may differ (neither JS nor wasm specifies them; V8's own JS tiers differ).
  */
 
-/** f32x4 opcodes beyond emit.ts's (after the 0xfd prefix). */
+/** The f32x4 opcodes of the elementwise ops (emit.ts's Simd). */
 const F32X4 = {
-  ceil: 0x67, floor: 0x68, nearest: 0x6a,
-  abs: 0xe0, neg: 0xe1, sqrt: Simd.f32x4Sqrt,
-  add: Simd.f32x4Add, sub: Simd.f32x4Sub, mul: Simd.f32x4Mul, div: Simd.f32x4Div, min: 0xe8, max: 0xe9,
+  ceil: Simd.f32x4Ceil, floor: Simd.f32x4Floor, nearest: Simd.f32x4Nearest,
+  abs: Simd.f32x4Abs, neg: Simd.f32x4Neg, sqrt: Simd.f32x4Sqrt,
+  add: Simd.f32x4Add, sub: Simd.f32x4Sub, mul: Simd.f32x4Mul, div: Simd.f32x4Div, min: Simd.f32x4Min, max: Simd.f32x4Max,
 } as const;
 
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
@@ -39,7 +39,7 @@ const UNARY: Record<WasmUnaryOp, (c: Code, x: number) => void> = {
   square: (c, x) => c.get(x).simd(F32X4.mul),
   sqrt: (c) => c.simd(F32X4.sqrt),
   // 1 / x: the constant 1.0 is splatted and the input swapped under it through the local
-  reciprocal: (c, x) => c.set(x).i32(0x3f800000).simd(0x11 /* i32x4.splat */).get(x).simd(F32X4.div),
+  reciprocal: (c, x) => c.set(x).i32(0x3f800000).simd(Simd.i32x4Splat).get(x).simd(F32X4.div),
   floor: (c) => c.simd(F32X4.floor),
   ceil: (c) => c.simd(F32X4.ceil),
   round: (c) => c.simd(F32X4.nearest), // ties to even, -0.5 -> -0: roundHalfEven

@@ -19,19 +19,30 @@ export const Op = {
   f32Load: 0x2a, f32Store: 0x38, i64Load: 0x29, i64Store: 0x37,
   void: 0x40,
   // reductions (wasm/reduce.ts): a float64 row sum is stored from the stack, no f64 locals needed
-  f64Store: 0x39, f64Add: 0xa0,
+  f64Store: 0x39, f64Add: 0xa0, f32DemoteF64: 0xb6,
 } as const;
 
-/** SIMD opcodes (after the 0xfd prefix). */
+/** SIMD opcodes (after the 0xfd prefix), from the WebAssembly SIMD specification: the one table every emitted module uses. */
 export const Simd = {
-  v128Load: 0x00, v128Load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d,
-  f32x4Splat: 0x13, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
+  // memory
+  v128Load: 0x00, v128Load32Splat: 0x09, v128Load64Splat: 0x0a, v128Store: 0x0b, v128Const: 0x0c,
+  v128Load32Zero: 0x5c, v128Load64Zero: 0x5d,
+  // lanes
+  i8x16Shuffle: 0x0d, i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
+  // comparisons and bitwise
+  i32x4GtS: 0x3b, f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44,
+  v128And: 0x4e, v128Or: 0x50, v128Bitselect: 0x52, v128AnyTrue: 0x53,
+  // conversions
+  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f32x4ConvertI32x4S: 0xfa,
+  // f32x4 rounding
+  f32x4Ceil: 0x67, f32x4Floor: 0x68, f32x4Nearest: 0x6a,
+  // i32x4 arithmetic
+  i32x4Neg: 0xa1, i32x4Shl: 0xab, i32x4ShrS: 0xac, i32x4Add: 0xae, i32x4Sub: 0xb1,
+  // f32x4 and f64x2 arithmetic
+  f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7,
+  f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb, f64x2Add: 0xf0,
   /** Relaxed SIMD: a * b + c, fused where the hardware has FMA (validates only where relaxed SIMD is on). */
   f32x4RelaxedMadd: 0x105,
-  // reductions (wasm/reduce.ts)
-  v128Load32Zero: 0x5c, v128Load64Zero: 0x5d, f64x2PromoteLowF32x4: 0x5f,
-  f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21, f32x4Ne: 0x42, v128Or: 0x50,
-  f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb, f64x2Add: 0xf0,
 } as const;
 
 export function uleb(n: number): number[] {

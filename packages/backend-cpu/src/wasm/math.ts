@@ -12,25 +12,21 @@ import { Code, emitModule, I32, Op, Simd, V128, type FuncDef, type ValType } fro
  * exact ±0. Plain SIMD only (no relaxed FMA), so results are the same on every engine.
  */
 
-/**
- * The SIMD opcodes used here and in lstm.ts / softmax.ts (after the 0xfd prefix), from the
- * WebAssembly SIMD specification. Kept here rather than added to emit.ts's tables, which other
- * kernels extend too (elementwise.ts keeps its own likewise).
- */
+/** Short names for the SIMD opcodes (emit.ts's Simd) used here and in lstm.ts / softmax.ts. */
 export const S = {
-  i8x16Shuffle: Simd.i8x16Shuffle, i32x4Splat: 0x11, f32x4Splat: Simd.f32x4Splat,
-  f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
-  i32x4GtS: 0x3b, f32x4Eq: 0x41, f32x4Lt: 0x43,
-  and: 0x4e, or: 0x50, bitselect: 0x52, anyTrue: 0x53,
-  f64x2PromoteLowF32x4: 0x5f,
-  i32x4Shl: 0xab, i32x4ShrS: 0xac, i32x4Add: 0xae, i32x4Sub: 0xb1,
+  i8x16Shuffle: Simd.i8x16Shuffle, i32x4Splat: Simd.i32x4Splat, f32x4Splat: Simd.f32x4Splat,
+  f32x4ExtractLane: Simd.f32x4ExtractLane, f64x2ExtractLane: Simd.f64x2ExtractLane,
+  i32x4GtS: Simd.i32x4GtS, f32x4Eq: Simd.f32x4Eq, f32x4Lt: Simd.f32x4Lt,
+  and: Simd.v128And, or: Simd.v128Or, bitselect: Simd.v128Bitselect, anyTrue: Simd.v128AnyTrue,
+  f64x2PromoteLowF32x4: Simd.f64x2PromoteLowF32x4,
+  i32x4Shl: Simd.i32x4Shl, i32x4ShrS: Simd.i32x4ShrS, i32x4Add: Simd.i32x4Add, i32x4Sub: Simd.i32x4Sub,
   add: Simd.f32x4Add, sub: Simd.f32x4Sub, mul: Simd.f32x4Mul, div: Simd.f32x4Div,
-  pmin: 0xea, pmax: 0xeb,
-  f64x2Add: 0xf0,
+  pmin: Simd.f32x4Pmin, pmax: Simd.f32x4Pmax,
+  f64x2Add: Simd.f64x2Add,
 } as const;
 
-/** Scalar opcodes beyond emit.ts's Op. */
-export const ScalarOp = { f64Add: 0xa0, f32DemoteF64: 0xb6 } as const;
+/** Short names for the scalar opcodes (emit.ts's Op) used by softmax.ts. */
+export const ScalarOp = { f64Add: Op.f64Add, f32DemoteF64: Op.f32DemoteF64 } as const;
 
 /** A function's locals after its parameters, handed out one at a time (V8 keeps them in registers or spills as it sees fit). */
 export class Locals {

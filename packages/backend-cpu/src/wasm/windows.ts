@@ -1,4 +1,4 @@
-import { Code, emitModule, I32, Op, uleb, V128, type FuncDef, type ValType } from './emit.js';
+import { Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef, type ValType } from './emit.js';
 
 /**
  * The window kernels of CNN training in WebAssembly SIMD: 2×2/2 max pooling and its gradient,
@@ -27,16 +27,16 @@ import { Code, emitModule, I32, Op, uleb, V128, type FuncDef, type ValType } fro
  *   integer trick's bits exactly.
  */
 
-/** SIMD opcodes used here (after the 0xfd prefix); kept local, as elementwise.ts does. */
+/** Short names for the SIMD opcodes (emit.ts's Simd) used here. */
 const S = {
-  load64Splat: 0x0a, const: 0x0c, shuffle: 0x0d,
-  f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Gt: 0x44,
-  and: 0x4e, or: 0x50,
-  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
-  i32x4Neg: 0xa1, i32x4Add: 0xae,
-  f32x4Add: 0xe4, f32x4Div: 0xe7, f32x4Pmax: 0xeb,
-  f64x2Add: 0xf0,
-  f32x4ConvertI32x4S: 0xfa,
+  load64Splat: Simd.v128Load64Splat, const: Simd.v128Const, shuffle: Simd.i8x16Shuffle,
+  f32x4Eq: Simd.f32x4Eq, f32x4Ne: Simd.f32x4Ne, f32x4Gt: Simd.f32x4Gt,
+  and: Simd.v128And, or: Simd.v128Or,
+  f32x4DemoteF64x2Zero: Simd.f32x4DemoteF64x2Zero, f64x2PromoteLowF32x4: Simd.f64x2PromoteLowF32x4,
+  i32x4Neg: Simd.i32x4Neg, i32x4Add: Simd.i32x4Add,
+  f32x4Add: Simd.f32x4Add, f32x4Div: Simd.f32x4Div, f32x4Pmax: Simd.f32x4Pmax,
+  f64x2Add: Simd.f64x2Add,
+  f32x4ConvertI32x4S: Simd.f32x4ConvertI32x4S,
 } as const;
 
 /** do { body } while (--counter !== 0): the counter local must be ≥ 1 on entry. */
