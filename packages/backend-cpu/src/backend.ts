@@ -64,6 +64,21 @@ function threadCount(option: number | undefined): number {
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
   let engine: WasmGemm | null = options.kernels === 'reference' ? null : createWasmGemm();
+  const backend = makeBackend(options, engine);
+  if (engine) engines.set(backend, engine);
+  return backend;
+}
+
+/** Each fast backend's single-thread GEMM (for tests: its staged-weights statistics). */
+const engines = new WeakMap<Backend, WasmGemm>();
+
+/** The single-thread GEMM of a backend made by createCpuBackend (null for 'reference' or without wasm SIMD). */
+export function wasmGemmOf(backend: Backend): WasmGemm | null {
+  return engines.get(backend) ?? null;
+}
+
+function makeBackend(options: CpuBackendOptions, initial: WasmGemm | null): Backend {
+  let engine = initial;
   const threads = engine === null ? 1 : threadCount(options.threads);
   const minWork = options.threadMinWork ?? THREAD_MIN_WORK;
   // the pool starts on the first product large enough to use it, so backends that only

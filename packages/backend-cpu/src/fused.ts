@@ -1,5 +1,6 @@
 import type { AdamStep, FusedKernels, TensorInfo } from '@nabla/tensor';
 import { allocFull, bufferOf, toContiguous } from './strided.js';
+import { bumpVersion } from './versions.js';
 import { maxPool2d, maxPool2dGrad } from './windows.js';
 import { fastReluGrad } from './relu-grad.js';
 import { WasmAdam } from './wasm/adam.js';
@@ -22,7 +23,9 @@ function adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, vHat: 
   const M = state(m);
   const V = state(v);
   const n = G.length; // (g is never donated: its contiguous copy has exactly the element count)
-  // donated buffers are overwritten: each element is read before it is written
+  // donated buffers are overwritten: each element is read before it is written, and caches of
+  // their old contents (the GEMM's staged weights) go stale
+  if (inPlace) for (const t of vHat ? [w, m, v, vHat] : [w, m, v]) bumpVersion(bufferOf(t));
   const w1 = inPlace ? W : (allocFull('float32', n) as Float32Array);
   const m1 = inPlace ? M : (allocFull('float32', n) as Float32Array);
   const v1 = inPlace ? V : (allocFull('float32', n) as Float32Array);

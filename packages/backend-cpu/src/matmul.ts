@@ -273,16 +273,22 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
     // byte addresses are i32 in the kernel: products whose arena passes 2 GiB stay in JS
     if (g.arenaBytes(m, n, k) > 2 ** 31) return matmul(a, b);
     const out = allocFull('float32', batch * m * n) as Float32Array; // copyOut writes every element
-    const { bPtr, aPtr, cPtr } = g.arena(m, n, k);
+    let arena: { bPtr: number; aPtr: number; cPtr: number } | null = null;
     let packedAt = -1;
+    let bAt = 0;
     let ldb = 0; // B staged row-major (small m) or packed: see WasmGemm.prepareB
     each((t, am, bm) => {
       if (t === 0 || bm.offset !== packedAt) {
-        ldb = g.prepareB(m, k, n, bm, bPtr);
+        // one B for the whole call: its staged copy may be kept (weights, see stagedB), which
+        // must happen before the arena is laid out above it
+        const staged = arena === null && batch === 1 ? g.stagedB(m, k, n, bm) : -1;
+        arena ??= g.arena(m, n, k);
+        bAt = staged >= 0 ? staged : arena.bPtr;
+        ldb = staged >= 0 ? n : g.prepareB(m, k, n, bm, arena.bPtr);
         packedAt = bm.offset;
       }
-      const ldc = g.compute(m, n, k, am, aPtr, bPtr, cPtr, parallel, ldb);
-      g.copyOut(m, n, cPtr, ldc, out, t * m * n);
+      const ldc = g.compute(m, n, k, am, arena!.aPtr, bAt, arena!.cPtr, parallel, ldb);
+      g.copyOut(m, n, arena!.cPtr, ldc, out, t * m * n);
     });
     return out;
   };

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '@nabla/tensor';
+import { bumpVersion } from './versions.js';
 
 /**
  * Reuse of released output arrays. A fresh large TypedArray cost ~2 ns an element here before a
@@ -36,6 +37,7 @@ export function alloc(dtype: DType, size: number): TypedArray {
   if (reused !== undefined) {
     kept.delete(reused);
     keptBytes -= reused.byteLength;
+    bumpVersion(reused); // new contents: caches of the old ones are stale
     return reused.fill(0);
   }
   const out = make(dtype, size);
@@ -53,6 +55,7 @@ export function allocFull(dtype: DType, size: number): TypedArray {
   if (reused === undefined) return alloc(dtype, size);
   kept.delete(reused);
   keptBytes -= reused.byteLength;
+  bumpVersion(reused);
   return reused;
 }
 

@@ -16,6 +16,7 @@
  */
 import { Code, emitModule, I32, Op, Simd, uleb, V128, type ValType } from './emit.js';
 import { relaxedSimd } from './relaxed.js';
+import { versionOf } from '../versions.js';
 
 export const MR = 2;
 const NV = 4;
@@ -352,6 +353,22 @@ const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
  */
 export const SMALL_M = 16;
 
+/** The staged-weights region's size (see WasmGemm.stagedB). */
+const STAGED_BYTES = 32 * 2 ** 20;
+/** Smaller B are staged afresh each time (the copy costs less than the bookkeeping). */
+const STAGED_MIN_FLOATS = 4096;
+
+/** A B staged row-major in the staged-weights region: which view of which array, at which version. */
+interface StagedB {
+  readonly offset: number;
+  readonly rs: number;
+  readonly k: number;
+  readonly n: number;
+  version: number;
+  readonly generation: number;
+  readonly ptr: number;
+}
+
 /**
  * One instance of the GEMM with its memory. Layout: [0, CONTROL_BYTES) is the thread
  * pool's control block; above it a scratch arena (bump allocator, reset per product,
@@ -375,6 +392,13 @@ export class WasmGemm {
   private threads: GemmThreads | null = null;
   /** Products with m <= smallM read a B with unit column stride in place (prepareB); SMALL_M unless changed (tests, benchmarks). */
   smallM = SMALL_M;
+  /** End of the staged-weights region [CONTROL_BYTES, cacheTop), below the arena (see stagedB). */
+  private cacheTop = CONTROL_BYTES;
+  /** Bumped when the region is emptied: entries of older generations are gone. */
+  private cacheGeneration = 0;
+  private readonly cache = new WeakMap<object, StagedB[]>();
+  /** Products that found their B staged already (for tests and the benchmark script). */
+  cacheHits = 0;
 
   /** `memory` defaults to a fresh unshared one; a shared memory must match the module's import. */
   constructor(module: WebAssembly.Module, memory?: WebAssembly.Memory) {
@@ -394,9 +418,9 @@ export class WasmGemm {
     this.threads = threads;
   }
 
-  /** Frees the arena (a later product allocates it again from the start). */
+  /** Frees the arena (a later product allocates it again from the start, above the staged weights). */
   reset(): void {
-    this.top = CONTROL_BYTES;
+    this.top = this.cacheTop;
     this.stagePtr = 0;
   }
 
@@ -414,6 +438,46 @@ export class WasmGemm {
 
   get view(): Float32Array {
     return this.f32;
+  }
+
+  /**
+   * The byte address of B (k x n, cs 1) staged row-major in the staged-weights region, for a
+   * product of m <= smallM rows; -1 where that does not apply. Predicting a few samples at a time
+   * multiplies by the same weights call after call, and copying them into wasm memory was ~25% of
+   * predict's time at batch 1: the copy is kept, keyed by the source array, its view of it and the
+   * array's write version (versions.ts), so weights rewritten in place (Adam on donated storage)
+   * or an array reused for new contents are staged again. At most STAGED_BYTES are kept; past
+   * that the region is emptied. Call before `arena`, which lays the product out above the region.
+   */
+  stagedB(m: number, k: number, n: number, b: Mat): number {
+    if (m > this.smallM || b.cs !== 1 || n > MAX_LDB || k * n < STAGED_MIN_FLOATS) return -1;
+    const version = versionOf(b.data);
+    const entries = this.cache.get(b.data);
+    const hit = entries?.find((e) => e.generation === this.cacheGeneration && e.offset === b.offset && e.rs === b.rs && e.k === k && e.n === n);
+    if (hit && hit.version === version) {
+      this.cacheHits++;
+      return hit.ptr;
+    }
+    const bytes = align((k * n + NR) * 4);
+    if (bytes > STAGED_BYTES) return -1;
+    if (this.cacheTop + bytes - CONTROL_BYTES > STAGED_BYTES) {
+      this.cacheGeneration++; // empty the region (every entry goes stale at once)
+      this.cacheTop = CONTROL_BYTES;
+    }
+    const ptr = hit?.ptr ?? this.cacheTop; // a stale entry of this exact view is restaged in place
+    if (!hit) {
+      this.top = this.cacheTop;
+      this.alloc(bytes); // grows the memory when needed
+      this.cacheTop += bytes;
+      const fresh: StagedB = { offset: b.offset, rs: b.rs, k, n, version, generation: this.cacheGeneration, ptr };
+      const live = (entries ?? []).filter((e) => e.generation === this.cacheGeneration);
+      live.push(fresh);
+      this.cache.set(b.data, live);
+    } else {
+      hit.version = version;
+    }
+    this.stageB(k, n, b, ptr);
+    return ptr;
   }
 
   /** Bytes for packed B (k x n). */
@@ -629,11 +693,11 @@ export class WasmGemm {
     for (let i = 0; i < m; i++) out.set(f.subarray(c0 + i * ldc, c0 + i * ldc + n), at + i * n);
   }
 
-  /** Arena bytes `arena` takes for one m x n x k product (the control block included). */
+  /** Bytes up to the end of the arena of one m x n x k product (at most, with staged weights added before it). */
   arenaBytes(m: number, n: number, k: number): number {
     const mp = Math.ceil(m / MR) * MR;
     const np = Math.ceil(n / NR) * NR;
-    return CONTROL_BYTES + align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
+    return CONTROL_BYTES + STAGED_BYTES + align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
   }
 
   /** Resets the arena and allocates B (packed, or staged for m <= smallM), packed A and padded C for one m x n x k product. */
@@ -656,9 +720,11 @@ export class WasmGemm {
       out.fill(0, at, at + m * n);
       return;
     }
+    const staged = this.stagedB(m, k, n, b);
     const { bPtr, aPtr, cPtr } = this.arena(m, n, k);
-    const ldb = this.prepareB(m, k, n, b, bPtr);
-    const ldc = this.compute(m, n, k, a, aPtr, bPtr, cPtr, parallel, ldb);
+    const bAt = staged >= 0 ? staged : bPtr;
+    const ldb = staged >= 0 ? n : this.prepareB(m, k, n, b, bPtr);
+    const ldc = this.compute(m, n, k, a, aPtr, bAt, cPtr, parallel, ldb);
     this.copyOut(m, n, cPtr, ldc, out, at);
   }
 
