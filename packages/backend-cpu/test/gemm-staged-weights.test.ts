@@ -114,3 +114,28 @@ describe('staged weights of small-m products', () => {
     });
   });
 });
+
+describe('staged-weights region (WasmGemm directly)', () => {
+  it('restages a rewritten B where it was even when the region is full, never under the arena', async () => {
+    const { createWasmGemm } = await import('../src/wasm/gemm.js');
+    const { bumpVersion } = await import('../src/versions.js');
+    const g = createWasmGemm()!;
+    const [m, k, n] = [1, 64, 80];
+    g.stagedBytes = Math.ceil((k * n + 16) * 4 * 2.5); // room for two staged B, not three
+    const x = data(m * k, 20);
+    const mat = (d: Float32Array, rs: number) => ({ data: d, offset: 0, rs, cs: 1 });
+    const product = (w: Float32Array): Float32Array => {
+      const out = new Float32Array(m * n);
+      g.product(m, n, k, mat(x, k), mat(w, n), out, 0);
+      return out;
+    };
+    const w1 = data(k * n, 21);
+    const w2 = data(k * n, 22);
+    expectClose(product(w1), referenceProduct(x, w1, [m, k, n]));
+    expectClose(product(w2), referenceProduct(x, w2, [m, k, n])); // the region is now nearly full, w2 above w1
+    w2.set(data(k * n, 23));
+    bumpVersion(w2); // rewritten in place, as Adam does
+    expectClose(product(w2), referenceProduct(x, w2, [m, k, n]));
+    expectClose(product(w2), referenceProduct(x, w2, [m, k, n]));
+  });
+});

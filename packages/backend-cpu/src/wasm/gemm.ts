@@ -392,6 +392,8 @@ export class WasmGemm {
   private threads: GemmThreads | null = null;
   /** Products with m <= smallM read a B with unit column stride in place (prepareB); SMALL_M unless changed (tests, benchmarks). */
   smallM = SMALL_M;
+  /** Bytes the staged-weights region may hold; STAGED_BYTES unless changed (tests). */
+  stagedBytes = STAGED_BYTES;
   /** End of the staged-weights region [CONTROL_BYTES, cacheTop), below the arena (see stagedB). */
   private cacheTop = CONTROL_BYTES;
   /** Bumped when the region is emptied: entries of older generations are gone. */
@@ -450,32 +452,32 @@ export class WasmGemm {
    * that the region is emptied. Call before `arena`, which lays the product out above the region.
    */
   stagedB(m: number, k: number, n: number, b: Mat): number {
-    if (m > this.smallM || b.cs !== 1 || n > MAX_LDB || k * n < STAGED_MIN_FLOATS) return -1;
+    if (!this.readsInPlace(m, n, b) || k * n < STAGED_MIN_FLOATS) return -1;
     const version = versionOf(b.data);
     const entries = this.cache.get(b.data);
     const hit = entries?.find((e) => e.generation === this.cacheGeneration && e.offset === b.offset && e.rs === b.rs && e.k === k && e.n === n);
-    if (hit && hit.version === version) {
-      this.cacheHits++;
+    if (hit) {
+      if (hit.version === version) {
+        this.cacheHits++;
+        return hit.ptr;
+      }
+      hit.version = version; // rewritten since: staged again where it was
+      this.stageB(k, n, b, hit.ptr);
       return hit.ptr;
     }
     const bytes = align((k * n + NR) * 4);
-    if (bytes > STAGED_BYTES) return -1;
-    if (this.cacheTop + bytes - CONTROL_BYTES > STAGED_BYTES) {
+    if (bytes > this.stagedBytes) return -1;
+    if (this.cacheTop + bytes - CONTROL_BYTES > this.stagedBytes) {
       this.cacheGeneration++; // empty the region (every entry goes stale at once)
       this.cacheTop = CONTROL_BYTES;
     }
-    const ptr = hit?.ptr ?? this.cacheTop; // a stale entry of this exact view is restaged in place
-    if (!hit) {
-      this.top = this.cacheTop;
-      this.alloc(bytes); // grows the memory when needed
-      this.cacheTop += bytes;
-      const fresh: StagedB = { offset: b.offset, rs: b.rs, k, n, version, generation: this.cacheGeneration, ptr };
-      const live = (entries ?? []).filter((e) => e.generation === this.cacheGeneration);
-      live.push(fresh);
-      this.cache.set(b.data, live);
-    } else {
-      hit.version = version;
-    }
+    const ptr = this.cacheTop;
+    this.top = ptr;
+    this.alloc(bytes); // grows the memory when needed
+    this.cacheTop += bytes;
+    const live = (entries ?? []).filter((e) => e.generation === this.cacheGeneration);
+    live.push({ offset: b.offset, rs: b.rs, k, n, version, generation: this.cacheGeneration, ptr });
+    this.cache.set(b.data, live);
     this.stageB(k, n, b, ptr);
     return ptr;
   }
@@ -485,13 +487,18 @@ export class WasmGemm {
     return Math.ceil(n / NR) * NR * k * 4;
   }
 
+  /** Whether an m-row product reads B row-major in place (few rows, unit column stride) rather than packed. */
+  private readsInPlace(m: number, n: number, b: Mat): boolean {
+    return m <= this.smallM && b.cs === 1 && n <= MAX_LDB;
+  }
+
   /**
    * B (k x n) for an m-row product at byte `ptr` (reserved by `arena(m, n, k)`): staged row-major
    * (stageB) when m <= smallM and B's columns are contiguous, else packed (packB). Returns B's row
    * stride in floats when staged, 0 when packed; `compute` takes it as `ldb`.
    */
   prepareB(m: number, k: number, n: number, b: Mat, ptr: number): number {
-    if (m <= this.smallM && b.cs === 1 && n <= MAX_LDB) return this.stageB(k, n, b, ptr);
+    if (this.readsInPlace(m, n, b)) return this.stageB(k, n, b, ptr);
     this.packB(k, n, b, ptr);
     return 0;
   }
@@ -697,7 +704,7 @@ export class WasmGemm {
   arenaBytes(m: number, n: number, k: number): number {
     const mp = Math.ceil(m / MR) * MR;
     const np = Math.ceil(n / NR) * NR;
-    return CONTROL_BYTES + STAGED_BYTES + align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
+    return CONTROL_BYTES + this.stagedBytes + align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
   }
 
   /** Resets the arena and allocates B (packed, or staged for m <= smallM), packed A and padded C for one m x n x k product. */
