@@ -4,7 +4,7 @@ import { bumpVersion } from './versions.js';
 import { maxPool2d, maxPool2dGrad } from './windows.js';
 import { fastReluGrad } from './relu-grad.js';
 import { WasmAdam } from './wasm/adam.js';
-import { wasmLstm } from './wasm/lstm.js';
+import { wasmLstm, type WasmLstm } from './wasm/lstm.js';
 
 let wasmAdam: WasmAdam | null | undefined;
 
@@ -71,15 +71,20 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/** The cell's batch and units from z [B, 4u], and the wasm kernels where they apply (units a multiple of 4). */
+function cellShape(z: TensorInfo): { b: number; u: number; wasm: WasmLstm | null } {
+  const [b, u4] = z.shape as [number, number];
+  const u = u4 / 4;
+  return { b, u, wasm: u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null };
+}
+
 /**
  * [h' | c'] for z [B, 4u] and c [B, u] (see FusedKernels.lstmCell). In WebAssembly SIMD (float32,
  * vector exp: wasm/lstm.ts) when u % 4 === 0 and SIMD is available, ~10× the JS loop (measured);
  * else the JS loop (lstmCellJs), which the SIMD path is tested against.
  */
 function lstmCell(z: TensorInfo, c: TensorInfo): Float32Array {
-  const [b, u4] = z.shape as [number, number];
-  const u = u4 / 4;
-  const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
+  const { b, u, wasm } = cellShape(z);
   if (wasm === null) return lstmCellJs(z, c);
   const out = allocFull('float32', b * 2 * u) as Float32Array;
   wasm.forward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, out, b, u);
@@ -114,9 +119,7 @@ export function lstmCellJs(z: TensorInfo, c: TensorInfo): Float32Array {
  * when u % 4 === 0 (as lstmCell), else the JS loop (lstmCellGradJs).
  */
 function lstmCellGrad(z: TensorInfo, c: TensorInfo, dy: TensorInfo): Float32Array {
-  const [b, u4] = z.shape as [number, number];
-  const u = u4 / 4;
-  const wasm = u % 4 === 0 && u > 0 && b > 0 ? wasmLstm() : null;
+  const { b, u, wasm } = cellShape(z);
   if (wasm === null) return lstmCellGradJs(z, c, dy);
   const out = allocFull('float32', b * 5 * u) as Float32Array;
   wasm.backward(toContiguous(z) as Float32Array, toContiguous(c) as Float32Array, toContiguous(dy) as Float32Array, out, b, u);
