@@ -1,4 +1,4 @@
-import { Code, emitModule, F32, I32, Op, Simd, V128, type ValType } from './emit.js';
+import { buildModule, Code, emitModule, F32, I32, Op, Simd, V128, type ValType } from './emit.js';
 
 /**
  * Adam's step in WebAssembly SIMD, four floats per instruction, in float32 with the composed
@@ -62,11 +62,7 @@ export class WasmAdam {
       memory: { module: 'env', field: 'memory', initial: PAGES },
       funcs: [{ name: 'adam', params, results: [], locals: new Array<ValType>(7).fill(V128), body: emitAdam() }],
     });
-    try {
-      return WebAssembly.validate(bytes) ? new WasmAdam(new WebAssembly.Module(bytes)) : null;
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmAdam(module));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Code, emitModule, F32, I32, Op, Simd, V128, type FuncDef, type ValType } from './emit.js';
+import { buildModule, Code, emitModule, F32, I32, Op, Simd, V128, type FuncDef, type ValType } from './emit.js';
 
 /**
  * float32 elementwise ops in WebAssembly SIMD, four lanes per instruction.
@@ -127,12 +127,7 @@ export class WasmElementwise {
       funcs.push({ name: `u_${op}`, params: [I32, I32, I32], results: [], locals: [V128], body: emitUnary(op) });
     }
     const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: PAGES }, funcs });
-    try {
-      if (!WebAssembly.validate(bytes)) return null;
-      return new WasmElementwise(new WebAssembly.Module(bytes));
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmElementwise(module));
   }
 
   /**

@@ -154,3 +154,15 @@ export function emitModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
     ...section(10, vec(bodies)),
   ]);
 }
+
+/**
+ * `make(module)` for the compiled bytes, or null where they do not validate (no WebAssembly SIMD
+ * here) or anything in between throws: every kernel module then falls back to its JS loops.
+ */
+export function buildModule<T>(bytes: Uint8Array<ArrayBuffer>, make: (module: WebAssembly.Module) => T): T | null {
+  try {
+    return WebAssembly.validate(bytes) ? make(new WebAssembly.Module(bytes)) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,4 +1,4 @@
-import { emitModule, I32, Op, type FuncDef } from './emit.js';
+import { buildModule, emitModule, I32, Op, type FuncDef } from './emit.js';
 import { Emitter, emitSigmoid, emitSigmoidPair, emitTanh, S } from './math.js';
 
 /**
@@ -151,11 +151,7 @@ export class WasmLstm {
   static create(): WasmLstm | null {
     if (typeof WebAssembly === 'undefined') return null;
     const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: (CHUNK_FLOATS * 4) / PAGE }, funcs: [emitForward(), emitBackward()] });
-    try {
-      return WebAssembly.validate(bytes) ? new WasmLstm(new WebAssembly.Module(bytes)) : null;
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmLstm(module));
   }
 
   /** Rows per chunk for `perRow` floats a row, growing the memory if even one row does not fit. */

@@ -1,4 +1,4 @@
-import { Code, emitModule, I32, Op, Simd, V128, type FuncDef, type ValType } from './emit.js';
+import { buildModule, Code, emitModule, I32, Op, Simd, V128, type FuncDef, type ValType } from './emit.js';
 
 /**
  * Vectorized float32 exp, sigmoid and tanh for WebAssembly SIMD (four lanes per instruction),
@@ -341,11 +341,7 @@ export class WasmMath {
   static create(): WasmMath | null {
     if (typeof WebAssembly === 'undefined') return null;
     const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs: MATH_FNS.map(emitMap) });
-    try {
-      return WebAssembly.validate(bytes) ? new WasmMath(new WebAssembly.Module(bytes)) : null;
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmMath(module));
   }
 
   /** fn applied to every element of src, into a new array. */

@@ -1,4 +1,4 @@
-import { Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef } from './emit.js';
+import { buildModule, Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef } from './emit.js';
 import { CHUNK } from './elementwise.js';
 
 /**
@@ -222,12 +222,7 @@ export class WasmReduce {
     if (typeof WebAssembly === 'undefined') return null;
     const funcs = [emitSumRows(), emitExtremeRows('max'), emitExtremeRows('min'), emitSumCols()];
     const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: PAGES }, funcs });
-    try {
-      if (!WebAssembly.validate(bytes)) return null;
-      return new WasmReduce(new WebAssembly.Module(bytes));
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmReduce(module));
   }
 
   /** out[r] = the float64 sum of src row r (outer rows of inner ≥ 1 floats, packed), rounded once. */

@@ -1,4 +1,4 @@
-import { emitModule, I32, Op, Simd, type FuncDef } from './emit.js';
+import { buildModule, emitModule, I32, Op, Simd, type FuncDef } from './emit.js';
 import { Emitter, emitExp, S, ScalarOp } from './math.js';
 
 /**
@@ -207,11 +207,7 @@ export class WasmSoftmax {
   static create(): WasmSoftmax | null {
     if (typeof WebAssembly === 'undefined') return null;
     const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs: [emitSoftmax(), emitLogStats(), emitLogFinish()] });
-    try {
-      return WebAssembly.validate(bytes) ? new WasmSoftmax(new WebAssembly.Module(bytes)) : null;
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmSoftmax(module));
   }
 
   /** out = (log-)softmax of each row of r floats of src (src.length a multiple of r, r ≥ 1). */

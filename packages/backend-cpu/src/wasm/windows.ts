@@ -1,4 +1,4 @@
-import { Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef, type ValType } from './emit.js';
+import { buildModule, Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef, type ValType } from './emit.js';
 
 /**
  * The window kernels of CNN training in WebAssembly SIMD: 2×2/2 max pooling and its gradient,
@@ -324,12 +324,7 @@ export class WasmWindows {
       { name: 'reluGrad', params: i32s(4), results: [], locals: [], body: emitReluGrad() },
     ];
     const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs });
-    try {
-      if (!WebAssembly.validate(bytes)) return null;
-      return new WasmWindows(new WebAssembly.Module(bytes));
-    } catch {
-      return null;
-    }
+    return buildModule(bytes, (module) => new WasmWindows(module));
   }
 
   /** Makes the memory at least `bytes` long (views renewed after a grow). */
