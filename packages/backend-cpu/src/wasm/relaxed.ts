@@ -1,3 +1,5 @@
+import { Code, emitModule, Simd, V128 } from './emit.js';
+
 /**
  * Relaxed SIMD (f32x4.relaxed_madd, an FMA) where the runtime has it. It is on by default from
  * V8 11.4 (Chrome 114, Node 22). Node 20's V8 11.3 has the same implementation behind
@@ -9,17 +11,10 @@
  */
 
 /** A module whose one function uses f32x4.relaxed_madd: it validates only where relaxed SIMD is on. */
-const PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: [] -> [v128]
-  0x03, 0x02, 0x01, 0x00, // one function of type 0
-  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code: one body of 59 bytes, no locals
-  ...[0xfd, 0x0c, ...new Array<number>(16).fill(0)], // v128.const 0
-  ...[0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  ...[0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  0xfd, 0x85, 0x02, // f32x4.relaxed_madd (0x105)
-  0x0b,
-]);
+function probe(): Uint8Array<ArrayBuffer> {
+  const body = new Code().zero().zero().zero().simd(Simd.f32x4RelaxedMadd);
+  return emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs: [{ name: 'madd', params: [], results: [V128], locals: [], body }] });
+}
 
 let state: boolean | undefined;
 
@@ -32,7 +27,7 @@ interface NodeProcess {
 export function relaxedSimd(): boolean {
   if (state !== undefined) return state;
   if (typeof WebAssembly === 'undefined') return (state = false);
-  state = WebAssembly.validate(PROBE);
+  state = WebAssembly.validate(probe());
   const proc = (globalThis as { process?: NodeProcess }).process;
   if (!state && proc?.getBuiltinModule && proc.env?.['NABLA_RELAXED_SIMD'] !== '0') {
     const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString?(flags: string): void } | undefined;
@@ -41,7 +36,7 @@ export function relaxedSimd(): boolean {
     } catch {
       // a runtime without the flag: mul + add it is
     }
-    state = WebAssembly.validate(PROBE);
+    state = WebAssembly.validate(probe());
   }
   return state;
 }
