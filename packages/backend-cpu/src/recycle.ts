@@ -29,20 +29,27 @@ function make(dtype: DType, size: number): TypedArray {
   return new Uint8Array(size);
 }
 
-/** A zero-filled array of `dtype` (bool is one byte per element), reused when one was released. */
-export function alloc(dtype: DType, size: number): TypedArray {
-  if (size < MIN_ELEMENTS) return make(dtype, size);
-  const stack = byLength[DTYPES.indexOf(dtype)]!.get(size);
-  const reused = stack?.pop();
-  if (reused !== undefined) {
-    kept.delete(reused);
-    keptBytes -= reused.byteLength;
-    bumpVersion(reused); // new contents: caches of the old ones are stale
-    return reused.fill(0);
-  }
+/** A kept array of this dtype and length, taken out of the store (its contents about to change), or undefined. */
+function take(dtype: DType, size: number): TypedArray | undefined {
+  const reused = byLength[DTYPES.indexOf(dtype)]!.get(size)?.pop();
+  if (reused === undefined) return undefined;
+  kept.delete(reused);
+  keptBytes -= reused.byteLength;
+  bumpVersion(reused); // caches of the old contents are stale
+  return reused;
+}
+
+/** A new array the store may take back when released. */
+function fresh(dtype: DType, size: number): TypedArray {
   const out = make(dtype, size);
   made.add(out);
   return out;
+}
+
+/** A zero-filled array of `dtype` (bool is one byte per element), reused when one was released. */
+export function alloc(dtype: DType, size: number): TypedArray {
+  if (size < MIN_ELEMENTS) return make(dtype, size);
+  return take(dtype, size)?.fill(0) ?? fresh(dtype, size);
 }
 
 /**
@@ -51,12 +58,7 @@ export function alloc(dtype: DType, size: number): TypedArray {
  */
 export function allocFull(dtype: DType, size: number): TypedArray {
   if (size < MIN_ELEMENTS) return make(dtype, size);
-  const reused = byLength[DTYPES.indexOf(dtype)]!.get(size)?.pop();
-  if (reused === undefined) return alloc(dtype, size);
-  kept.delete(reused);
-  keptBytes -= reused.byteLength;
-  bumpVersion(reused);
-  return reused;
+  return take(dtype, size) ?? fresh(dtype, size);
 }
 
 /** Keeps a released array for `alloc` if `alloc` made it (anything else is left to the GC). */
