@@ -8,7 +8,7 @@ import { allocFull, bufferOf, toContiguous } from './strided.js';
  */
 export function cast(x: TensorInfo, dtype: DType): TypedArray {
   const src = toContiguous(x);
-  if (dtype === x.dtype) return src.buffer === bufferOf(x).buffer ? src.slice() : src;
+  if (dtype === x.dtype) return aliases(src, bufferOf(x)) ? src.slice() : src;
   const out = allocFull(dtype, src.length);
   if (dtype === 'bool') {
     for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
@@ -16,4 +16,9 @@ export function cast(x: TensorInfo, dtype: DType): TypedArray {
     out.set(src);
   }
   return out;
+}
+
+/** Whether `view` lies inside `storage`'s bytes (every heap array shares one buffer, so the buffer alone does not tell). */
+function aliases(view: TypedArray, storage: TypedArray): boolean {
+  return view.buffer === storage.buffer && view.byteOffset >= storage.byteOffset && view.byteOffset < storage.byteOffset + storage.byteLength;
 }

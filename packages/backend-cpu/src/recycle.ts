@@ -1,7 +1,12 @@
 import type { DType, TypedArray } from '@nabla/tensor';
+import { heapArray, heapRelease } from './heap.js';
 import { bumpVersion } from './versions.js';
 
 /**
+ * Output arrays. Where the wasm heap exists (heap.ts) every array of HEAP_MIN_ELEMENTS or more is
+ * a block of it, freed by `Backend.release`; the rest, and everything where there is no heap, are
+ * JS arrays, reused as follows.
+ *
  * Reuse of released output arrays. A fresh large TypedArray cost ~2 ns an element here before a
  * kernel had written it once (its zeroed pages fault in one by one, and the GC must later find
  * and free it); zero-filling a released one costs ~0.3. Training allocates the same shapes every
@@ -15,6 +20,11 @@ import { bumpVersion } from './versions.js';
  * the old ones).
  */
 const MIN_ELEMENTS = 4096; // smaller arrays are cheap for the GC's nursery
+/**
+ * Fewest elements stored on the heap: the wasm kernels' own threshold (a smaller array never
+ * reaches a wasm kernel, and the GC's nursery makes small JS arrays cheap).
+ */
+export const HEAP_MIN_ELEMENTS = 64;
 const MAX_BYTES = 128 * 2 ** 20;
 const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
@@ -48,6 +58,10 @@ function fresh(dtype: DType, size: number): TypedArray {
 
 /** A zero-filled array of `dtype` (bool is one byte per element), reused when one was released. */
 export function alloc(dtype: DType, size: number): TypedArray {
+  if (size >= HEAP_MIN_ELEMENTS) {
+    const onHeap = heapArray(dtype, size);
+    if (onHeap !== null) return onHeap.fill(0); // a reused block holds its last tenant's values
+  }
   if (size < MIN_ELEMENTS) return make(dtype, size);
   return take(dtype, size)?.fill(0) ?? fresh(dtype, size);
 }
@@ -57,12 +71,20 @@ export function alloc(dtype: DType, size: number): TypedArray {
  * array is handed out as it is, without the zero fill.
  */
 export function allocFull(dtype: DType, size: number): TypedArray {
+  if (size >= HEAP_MIN_ELEMENTS) {
+    const onHeap = heapArray(dtype, size);
+    if (onHeap !== null) return onHeap;
+  }
   if (size < MIN_ELEMENTS) return make(dtype, size);
   return take(dtype, size) ?? fresh(dtype, size);
 }
 
-/** Keeps a released array for `alloc` if `alloc` made it (anything else is left to the GC). */
+/**
+ * Frees a released array's heap block, or keeps a released JS array for `alloc` if `alloc` made
+ * it (anything else is left to the GC).
+ */
 export function recycle(buffer: unknown): void {
+  if (heapRelease(buffer)) return;
   const a = buffer as TypedArray;
   if (!made.has(a) || kept.has(a)) return;
   if (keptBytes + a.byteLength > MAX_BYTES) drop();

@@ -3,6 +3,9 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../src/index.js';
 import { alloc, drop, keptStats, recycle } from '../src/recycle.js';
 
+// the JS arrays' reuse, as where there is no wasm heap (heap.test.ts covers the heap; this runs
+// before anything allocates: the heap is made on first use)
+process.env['NABLA_HEAP'] = '0';
 const cpu = createCpuBackend();
 afterAll(() => cpu.dispose?.());
 beforeEach(() => drop());

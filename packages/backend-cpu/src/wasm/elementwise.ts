@@ -1,12 +1,12 @@
+import { heapAddress, kernelMemory } from '../heap.js';
 import { buildModule, Code, emitModule, F32, I32, Op, Simd, V128, type FuncDef, type ValType } from './emit.js';
 
 /**
  * float32 elementwise ops in WebAssembly SIMD, four lanes per instruction.
  *
- * Tensor storage lives in JS arrays, so inputs are streamed through this module's memory in
- * chunks: each chunk is copied in with `TypedArray.set` (a memcpy), computed with v128 ops and
- * copied out into the output array. A chunk (CHUNK floats, 64 KiB an operand) stays in L2, so the
- * copies cost little beside the arithmetic, and the memory never grows whatever the tensor's size.
+ * Tensors on the wasm heap are computed in place; other arrays are streamed through two scratch
+ * slots in chunks (CHUNK floats, 64 KiB an operand, so a chunk stays in L2 between the copy in,
+ * the v128 pass and the copy out).
  *
  * Every op here is one correctly rounded IEEE operation on float32 lanes, so its results equal the
  * JS reference loops' bit for bit: those compute in float64 and round to float32 on store, and for
@@ -91,20 +91,28 @@ type UnaryFn = (src: number, out: number, count: number) => void;
  * 4K to 64K floats all ~0.6 / 0.6 / 0.9; 256K floats 1.25 at 1M (the chunk falls out of L2).
  */
 export const CHUNK = 16384;
-/** Two operand slots of CHUNK floats, in 64 KiB wasm pages. */
-const PAGES = Math.ceil((2 * CHUNK * 4) / 65536);
+/** Two operand slots of CHUNK floats. */
+const SLOT_BYTES = 2 * CHUNK * 4;
 
-/** A module instance and its memory: two operand slots of CHUNK floats; results overwrite slot 0. */
+/**
+ * A module instance on the wasm heap (heap.ts) when there is one, else on a memory of its own.
+ * Operands on the heap are read and written where they are; any other array ("foreign": a user's
+ * data, or everything when there is no heap) is streamed through two scratch slots of CHUNK
+ * floats, copied in with `TypedArray.set` (a memcpy) and out the same way.
+ */
 export class WasmElementwise {
+  /** Over the scratch slots (allocated first, so this view never needs refreshing as the heap grows). */
   private readonly f32: Float32Array;
+  /** Byte address of slot 0 (slot 1 follows at + CHUNK floats). */
+  private readonly slot: number;
   /** op -> the functions of modes 0, 1, 2 (looked up without building a name per call) */
   private readonly binaryFns: Record<string, BinaryFn[]>;
   private readonly unaryFns: Record<string, UnaryFn>;
 
-  private constructor(module: WebAssembly.Module) {
-    const memory = new WebAssembly.Memory({ initial: PAGES });
+  private constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, slot: number) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.f32 = new Float32Array(memory.buffer);
+    this.slot = slot;
     this.binaryFns = {};
     this.unaryFns = {};
     for (const [name, fn] of Object.entries(instance.exports)) {
@@ -126,38 +134,67 @@ export class WasmElementwise {
     for (const op of Object.keys(UNARY) as WasmUnaryOp[]) {
       funcs.push({ name: `u_${op}`, params: [I32, I32, I32], results: [], locals: [V128], body: emitUnary(op) });
     }
-    const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: PAGES }, funcs });
-    return buildModule(bytes, (module) => new WasmElementwise(module));
+    const onHeap = kernelMemory(SLOT_BYTES);
+    const bytes = emitModule({ memory: onHeap.spec, funcs });
+    return buildModule(bytes, (module) => new WasmElementwise(module, onHeap.memory, onHeap.scratch));
   }
 
   /**
    * out = a op b over n floats. mode 0: a and b are arrays of n; 1: b is the scalar sb (a an
-   * array); 2: a is the scalar sa (b an array). out may be a or b (each chunk is copied in before it is
-   * written back) but no other overlap of them.
+   * array); 2: a is the scalar sa (b an array). out may be a or b (each chunk is read before it is
+   * written) but no other overlap of them.
    */
   binary(op: WasmBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number, sa: number, sb: number, mode: 0 | 1 | 2): void {
     const fn = this.binaryFns[op]![mode]!;
-    const f = this.f32;
     const s = mode === 1 ? sb : sa;
-    for (let i = 0; i < n; i += CHUNK) {
+    const A = mode === 2 ? 0 : heapAddress(a);
+    const B = mode === 1 ? 0 : heapAddress(b);
+    const O = heapAddress(out);
+    let i = 0;
+    if (A >= 0 && B >= 0 && O >= 0) {
+      // all on the heap: whole vectors in place, one call; the last n % 4 through a slot (a
+      // vector store there would write past the view, perhaps into the same array's next floats)
+      const whole = n & ~3;
+      if (whole > 0) fn(A, B, O, whole >> 2, s);
+      i = whole;
+    }
+    const f = this.f32;
+    const s0 = this.slot;
+    const s1 = s0 + CHUNK * 4;
+    for (; i < n; i += CHUNK) {
       const len = Math.min(CHUNK, n - i);
-      // lanes past len in the last vector hold stale floats: computed (no trap on any value) but never copied out
-      if (mode !== 2) f.set(len === a.length ? a : a.subarray(i, i + len), 0);
-      if (mode !== 1) f.set(len === b.length ? b : b.subarray(i, i + len), CHUNK);
-      fn(0, CHUNK * 4, 0, (len + 3) >> 2, s);
-      out.set(f.subarray(0, len), i);
+      // lanes past len in the last vector read stale floats (or a heap neighbour's): computed
+      // (no trap on any value) but never stored past len
+      let aPtr = A + i * 4;
+      let bPtr = B + i * 4;
+      if (mode !== 2 && A < 0) f.set(len === a.length ? a : a.subarray(i, i + len), (aPtr = s0) >> 2);
+      if (mode !== 1 && B < 0) f.set(len === b.length ? b : b.subarray(i, i + len), (bPtr = s1) >> 2);
+      const inPlace = O >= 0 && (len & 3) === 0;
+      fn(aPtr, bPtr, inPlace ? O + i * 4 : s0, (len + 3) >> 2, s);
+      if (!inPlace) out.set(f.subarray(s0 >> 2, (s0 >> 2) + len), i);
     }
   }
 
-  /** out = op(src) over n floats. */
+  /** out = op(src) over n floats (out may be src). */
   unary(op: WasmUnaryOp, src: Float32Array, out: Float32Array, n: number): void {
     const fn = this.unaryFns[op]!;
+    const S = heapAddress(src);
+    const O = heapAddress(out);
+    let i = 0;
+    if (S >= 0 && O >= 0) {
+      const whole = n & ~3;
+      if (whole > 0) fn(S, O, whole >> 2);
+      i = whole;
+    }
     const f = this.f32;
-    for (let i = 0; i < n; i += CHUNK) {
+    const s0 = this.slot;
+    for (; i < n; i += CHUNK) {
       const len = Math.min(CHUNK, n - i);
-      f.set(len === src.length ? src : src.subarray(i, i + len), 0);
-      fn(0, 0, (len + 3) >> 2);
-      out.set(f.subarray(0, len), i);
+      let sPtr = S + i * 4;
+      if (S < 0) f.set(len === src.length ? src : src.subarray(i, i + len), (sPtr = s0) >> 2);
+      const inPlace = O >= 0 && (len & 3) === 0;
+      fn(sPtr, inPlace ? O + i * 4 : s0, (len + 3) >> 2);
+      if (!inPlace) out.set(f.subarray(s0 >> 2, (s0 >> 2) + len), i);
     }
   }
 }

@@ -1,0 +1,156 @@
+import { add, mul, relu, tensor, tidy, withBackend } from '@nabla/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { heapAddress, heapArray, heapGeneration, heapRelease, heapStats, classSize, HEAP_MAX_PAGES, PAGE } from '../src/heap.js';
+import { createCpuBackend } from '../src/index.js';
+import { alloc, allocFull, HEAP_MIN_ELEMENTS } from '../src/recycle.js';
+import { wasmElementwise, CHUNK } from '../src/wasm/elementwise.js';
+import { expectSameBits, rng } from './helpers.js';
+
+const cpu = createCpuBackend();
+afterAll(() => cpu.dispose?.());
+
+const f32 = (n: number): Float32Array => {
+  const a = heapArray('float32', n);
+  if (a === null) throw new Error('no heap');
+  return a as Float32Array;
+};
+
+describe('the wasm heap allocator', () => {
+  it('rounds requests to classes of at most 25% waste, all multiples of 16 bytes', () => {
+    for (let bytes = 1; bytes < 300_000; bytes += 1 + (bytes >> 4)) {
+      const size = classSize(bytes);
+      expect(size).toBeGreaterThanOrEqual(bytes);
+      expect(size % 16).toBe(0);
+      if (bytes > 64) expect(size).toBeLessThanOrEqual(bytes * 1.25 + 16);
+    }
+  });
+
+  it('hands out disjoint, aligned views of the heap and reuses a freed block', () => {
+    const a = f32(1000);
+    const b = f32(1000);
+    expect(heapAddress(a) % 16).toBe(0);
+    expect(heapAddress(a)).toBeGreaterThan(0);
+    const [lo, hi] = heapAddress(a) < heapAddress(b) ? [a, b] : [b, a];
+    expect(heapAddress(lo) + lo.byteLength).toBeLessThanOrEqual(heapAddress(hi));
+    a.fill(1);
+    b.fill(2);
+    expect(a.every((x) => x === 1)).toBe(true);
+    const at = heapAddress(a);
+    expect(heapRelease(a)).toBe(true);
+    const c = f32(990); // the same class
+    expect(heapAddress(c)).toBe(at);
+    heapRelease(b);
+    heapRelease(c);
+  });
+
+  it('frees only the very view it made, once; never a subarray, a JS array or a stranger', () => {
+    const a = f32(4096);
+    const before = heapStats().blocks;
+    expect(heapRelease(a.subarray(0, 4096))).toBe(false);
+    expect(heapRelease(new Float32Array(4096))).toBe(false);
+    expect(heapRelease({})).toBe(false);
+    expect(heapStats().blocks).toBe(before);
+    expect(heapRelease(a)).toBe(true);
+    expect(heapRelease(a)).toBe(false);
+    expect(heapStats().blocks).toBe(before - 1);
+  });
+
+  it('keeps earlier views valid and addressable when the memory grows', () => {
+    const early = f32(1024);
+    early.fill(3.5);
+    const generation = heapGeneration();
+    const bytes = heapStats().memoryBytes;
+    const big = Array.from({ length: 3 }, () => f32(bytes / 8)); // together 1.5x the memory: it must grow
+    expect(heapStats().memoryBytes).toBeGreaterThan(bytes);
+    expect(heapGeneration()).toBeGreaterThan(generation);
+    expect(early.every((x) => x === 3.5)).toBe(true);
+    early[7] = -1;
+    expect(new Float32Array(big[2]!.buffer, heapAddress(early), 1024)[7]).toBe(-1); // the same bytes through a newer buffer
+    expect(heapAddress(early)).toBeGreaterThan(0);
+    for (const a of [early, ...big]) expect(heapRelease(a)).toBe(true);
+  });
+
+  it('returns null, not a wrong array, when a request cannot fit', () => {
+    expect(heapArray('float32', (HEAP_MAX_PAGES * PAGE) / 4)).toBeNull();
+    const fallback = alloc('float32', (HEAP_MAX_PAGES * PAGE) / 4 / 64); // fits: on the heap
+    expect(heapAddress(fallback)).toBeGreaterThan(0);
+    heapRelease(fallback);
+  });
+});
+
+describe('backend arrays on the heap', () => {
+  it('alloc zero-fills a reused block; allocFull leaves it; small arrays stay in JS', () => {
+    const a = allocFull('float32', 5000);
+    a.fill(9);
+    const at = heapAddress(a);
+    heapRelease(a);
+    const b = alloc('float32', 5000);
+    expect(heapAddress(b)).toBe(at);
+    expect(b.every((x) => x === 0)).toBe(true);
+    heapRelease(b);
+    const i = alloc('int32', 100);
+    expect(i).toBeInstanceOf(Int32Array);
+    expect(heapAddress(i)).toBeGreaterThan(0);
+    heapRelease(i);
+    expect(heapAddress(alloc('float32', HEAP_MIN_ELEMENTS - 1))).toBe(-1);
+  });
+
+  it('frees a disposed tensor\'s block, and a training-like loop holds the heap steady', () => {
+    withBackend(cpu, () => {
+      const x = tensor(new Float32Array(3000).fill(1), [3000]);
+      const step = (): void =>
+        tidy(() => {
+          let y = add(x, 1);
+          for (let i = 0; i < 5; i++) y = relu(mul(y, 0.5));
+          return undefined;
+        });
+      step();
+      const inUse = heapStats().bytesInUse;
+      const blocks = heapStats().blocks;
+      for (let i = 0; i < 20; i++) step();
+      expect(heapStats().bytesInUse).toBe(inUse);
+      expect(heapStats().blocks).toBe(blocks);
+      const y = add(x, 2);
+      expect(heapAddress(cpu.readSync(y.storage.buffer, 'float32', 3000) as Float32Array)).toBe(-1); // reads are copies
+      expect(heapStats().blocks).toBe(blocks + 1);
+      y.dispose();
+      expect(heapStats().blocks).toBe(blocks);
+      x.dispose();
+    });
+  });
+});
+
+describe('elementwise kernels on heap and foreign operands', () => {
+  const engine = wasmElementwise()!;
+
+  /** The JS result of a + b, then the wasm one for each placement of a, b and out. */
+  it('gives the same bits for every mix of heap and JS arrays, and never writes past the view', () => {
+    const next = rng(7);
+    for (const n of [4, 5, 67, 1023, CHUNK + 3]) {
+      const a = Float32Array.from({ length: n }, () => next() * 4 - 2);
+      const b = Float32Array.from({ length: n }, () => next() * 4 - 2);
+      const want = a.map((v, i) => Math.fround(v * b[i]!));
+      for (const mask of [0, 1, 2, 3, 4, 5, 6, 7]) {
+        const place = (src: Float32Array, onHeap: boolean): Float32Array => {
+          const out = onHeap ? f32(n) : new Float32Array(n);
+          out.set(src);
+          return out;
+        };
+        const A = place(a, (mask & 1) !== 0);
+        const B = place(b, (mask & 2) !== 0);
+        // out a view into a longer array, with sentinels after it that a vector store past n would hit
+        const room = (mask & 4) !== 0 ? f32(n + 8) : new Float32Array(n + 8);
+        room.fill(-7);
+        const out = room.subarray(0, n);
+        engine.binary('mul', A, B, out, n, 0, 0, 0);
+        expectSameBits(out, want, `mul n=${n} mask=${mask}`);
+        expect([...room.subarray(n)]).toEqual(new Array(8).fill(-7));
+        // unary in place on the same array
+        engine.unary('neg', out, out, n);
+        expectSameBits(out, want.map((v) => -v), `neg n=${n} mask=${mask}`);
+        expect([...room.subarray(n)]).toEqual(new Array(8).fill(-7));
+        for (const arr of [A, B, room]) heapRelease(arr);
+      }
+    }
+  });
+});
