@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { heapAddress, heapArray, heapRelease, heapStats } from '../src/heap.js';
 import { WasmAdam } from '../src/wasm/adam.js';
+import { expectSameBits } from './helpers.js';
 
 // The wasm Adam step against float32 arithmetic done by hand in the composed ops' order (each op
 // rounded to float32), over lengths that end mid-vector and cross the staging chunks.
@@ -38,6 +40,81 @@ describe('WasmAdam.step', () => {
       });
     }
   }
+});
+
+describe('WasmAdam.step on heap and foreign operands', () => {
+  const adam = WasmAdam.create()!;
+  const SENTINEL = -7.25;
+
+  /** n floats of src in a view that is followed by 8 sentinels (its array on the heap or in JS). */
+  const place = (src: Float32Array, onHeap: boolean, held: Float32Array[]): Float32Array => {
+    const n = src.length;
+    const room = onHeap ? (heapArray('float32', n + 8) as Float32Array) : new Float32Array(n + 8);
+    expect(heapAddress(room) >= 0).toBe(onHeap);
+    room.fill(SENTINEL);
+    room.set(src);
+    held.push(room);
+    return room.subarray(0, n);
+  };
+
+  // outputs: the inputs themselves, new arrays all on the heap, all in JS, or some of each
+  const OUTS = ['in place', 'heap', 'js', 'mixed'] as const;
+  for (const n of [3, 4, 5, 1023, 8192 + 6, 3 * 8192 + 1]) {
+    it(`gives the foreign-only bits for every placement of w, g, m, v and the outputs: ${n} floats`, () => {
+      const src = [data(n, 1, 2), data(n, 2, 1), data(n, 3, 0.2), data(n, 4, 0.01, true)];
+      const want = expected(src[0]!, src[1]!, src[2]!, src[3]!, 0.1, 0.001, 3e-3, 1e-7);
+      for (let mask = 0; mask < 16; mask++) {
+        for (const outs of OUTS) {
+          const label = `n=${n} mask=${mask} out=${outs}`;
+          const held: Float32Array[] = [];
+          const [w, g, m, v] = src.map((a, k) => place(a, (mask & (1 << k)) !== 0, held)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+          const o =
+            outs === 'in place'
+              ? [w, m, v]
+              : [0, 1, 2].map((k) => place(new Float32Array(n), outs === 'heap' || (outs === 'mixed' && k !== 1), held));
+          adam.step(w, g, m, v, o[0]!, o[1]!, o[2]!, 0.1, 0.001, 3e-3, 1e-7);
+          for (let k = 0; k < 3; k++) expectSameBits(o[k]!, want[k]!, `${label} ${['w', 'm', 'v'][k]}`);
+          if (outs !== 'in place') for (let k = 0; k < 4; k++) expectSameBits([w, g, m, v][k]!, src[k]!, `${label} input ${k} untouched`);
+          else expectSameBits(g, src[1]!, `${label} g untouched`);
+          for (const room of held) expect([...room.subarray(n)], `${label}: past a view`).toEqual(new Array(8).fill(SENTINEL));
+          for (const room of held) heapRelease(room);
+        }
+      }
+    });
+  }
+
+  it('copies nothing when every operand is on the heap and n is whole vectors', () => {
+    const n = 3 * 8192 + 4;
+    const src = [data(n, 1, 2), data(n, 2, 1), data(n, 3, 0.2), data(n, 4, 0.01, true)];
+    const want = expected(src[0]!, src[1]!, src[2]!, src[3]!, 0.1, 0.001, 3e-3, 1e-7);
+    const held: Float32Array[] = [];
+    const [w, g, m, v] = src.map((a) => place(a, true, held)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const set = vi.spyOn(Float32Array.prototype, 'set');
+    try {
+      adam.step(w, g, m, v, w, m, v, 0.1, 0.001, 3e-3, 1e-7);
+      expect(set).not.toHaveBeenCalled();
+    } finally {
+      set.mockRestore();
+    }
+    for (let k = 0; k < 3; k++) expectSameBits([w, m, v][k]!, want[k]!, ['w', 'm', 'v'][k]!);
+    for (const room of held) heapRelease(room);
+  });
+
+  it('works on operands allocated after the heap grew past the engine\'s view', () => {
+    const engine = WasmAdam.create()!; // its scratch lies below the growth
+    const grow = heapArray('float32', heapStats().memoryBytes / 4) as Float32Array; // forces a grow
+    const n = 8192 + 5;
+    const src = [data(n, 5, 2), data(n, 6, 1), data(n, 7, 0.2), data(n, 8, 0.01, true)];
+    const want = expected(src[0]!, src[1]!, src[2]!, src[3]!, 0.9, 0.1, 1e-2, 1e-8);
+    const held: Float32Array[] = [];
+    for (const mask of [15, 5]) {
+      const [w, g, m, v] = src.map((a, k) => place(a, (mask & (1 << k)) !== 0, held)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+      engine.step(w, g, m, v, w, m, v, 0.9, 0.1, 1e-2, 1e-8);
+      for (let k = 0; k < 3; k++) expectSameBits([w, m, v][k]!, want[k]!, `mask=${mask} ${['w', 'm', 'v'][k]}`);
+    }
+    for (const room of held) heapRelease(room);
+    heapRelease(grow);
+  });
 });
 
 describe('relaxed SIMD', () => {
