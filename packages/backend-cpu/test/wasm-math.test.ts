@@ -5,7 +5,8 @@ import { FAST_SOFTMAX_MIN_ROW, fastSoftmax, softmax } from '../src/softmax.js';
 import { wasmLstm } from '../src/wasm/lstm.js';
 import { WasmMath } from '../src/wasm/math.js';
 import { wasmSoftmax } from '../src/wasm/softmax.js';
-import { rng } from './helpers.js';
+import { heapAddress, heapArray, heapRelease, heapStats } from '../src/heap.js';
+import { expectSameBits, rng } from './helpers.js';
 
 // The vector exp / sigmoid / tanh of wasm/math.ts against Math.exp / Math.tanh, and the kernels
 // built on them (the LSTM cell, softmax) against the JS loops they replace, which stay the oracle.
@@ -301,5 +302,74 @@ describe('fastSoftmax (wasm SIMD) against softmax (the reference loop)', () => {
     const values = softmaxData(12, 10, 99);
     const t: TensorInfo = { buffer: values, dtype: 'float32', shape: [10, 12], strides: [1, 10], offset: 0 };
     for (const log of [false, true]) expectSoftmaxClose(fastSoftmax(t, log), softmax(t, log), log, 'transposed');
+  });
+});
+
+const SENTINEL = -7.25;
+
+/** src's floats in a view followed by 8 sentinels, its array on the heap or in JS (collected in `held`). */
+function place(src: Float32Array, onHeap: boolean, held: Float32Array[]): Float32Array {
+  const n = src.length;
+  const room = onHeap ? (heapArray('float32', n + 8) as Float32Array) : new Float32Array(n + 8);
+  expect(heapAddress(room) >= 0).toBe(onHeap);
+  room.fill(SENTINEL);
+  room.set(src);
+  held.push(room);
+  return room.subarray(0, n);
+}
+
+/** Every array in `held` still has its 8 sentinels after the view; then frees the heap ones. */
+function checkAndFree(held: Float32Array[], label: string): void {
+  for (const room of held) {
+    expect([...room.subarray(room.length - 8)], `${label}: written past a view`).toEqual(new Array(8).fill(SENTINEL));
+    heapRelease(room);
+  }
+}
+
+describe('softmax kernel on heap and foreign operands', () => {
+  const engine = wasmSoftmax()!;
+  const shapes: [number, number][] = [[64, 1], [32769, 1], [5, 3], [33, 17], [3000, 17], [2, 40000], [9, 8], [1, 5], [2000, 20]];
+  for (const [rows, r] of shapes) {
+    for (const log of [false, true]) {
+      it(`gives the foreign-only bits for every placement of x and out: ${log ? 'logSoftmax' : 'softmax'} [${rows}, ${r}]`, () => {
+        const x = softmaxData(rows, r, 31 * rows + r);
+        const want = new Float32Array(rows * r);
+        engine.run(x, want, r, log);
+        expectSoftmaxClose(want, softmax(info([rows, r], x), log), log, 'foreign');
+        for (let mask = 0; mask < 4; mask++) {
+          const held: Float32Array[] = [];
+          const X = place(x, (mask & 1) !== 0, held);
+          const out = place(new Float32Array(rows * r), (mask & 2) !== 0, held);
+          engine.run(X, out, r, log);
+          const label = `[${rows}, ${r}] mask=${mask}`;
+          expectSameBits(out, want, label);
+          expectSameBits(X, x, `${label} x untouched`);
+          checkAndFree(held, label);
+        }
+      });
+    }
+  }
+
+  it('copies nothing when x and out are on the heap and rows are whole vectors, after the heap grew', () => {
+    const grow = heapArray('float32', heapStats().memoryBytes / 4) as Float32Array; // past the engine's first view of the memory
+    const [rows, r] = [300, 40];
+    const x = softmaxData(rows, r, 5);
+    for (const log of [false, true]) {
+      const want = new Float32Array(rows * r);
+      engine.run(x, want, r, log);
+      const held: Float32Array[] = [];
+      const X = place(x, true, held);
+      const out = place(new Float32Array(rows * r), true, held);
+      const set = vi.spyOn(Float32Array.prototype, 'set');
+      try {
+        engine.run(X, out, r, log);
+        expect(set).not.toHaveBeenCalled();
+      } finally {
+        set.mockRestore();
+      }
+      expectSameBits(out, want, `log=${log}`);
+      checkAndFree(held, `log=${log}`);
+    }
+    heapRelease(grow);
   });
 });

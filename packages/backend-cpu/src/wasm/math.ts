@@ -1,3 +1,4 @@
+import { heapAlloc, heapBuffer, heapFree, heapMemory, kernelMemory } from '../heap.js';
 import { buildModule, Code, emitModule, I32, Op, Simd, V128, type FuncDef, type ValType } from './emit.js';
 
 /**
@@ -354,5 +355,65 @@ export class WasmMath {
       out.set(this.f32.subarray(0, len), i);
     }
     return out;
+  }
+}
+
+/**
+ * A kernel module's memory and its scratch block, which grows on demand (kernelMemory in heap.ts
+ * gives the initial one): the staging area for operands that are not on the wasm heap, and any
+ * area of the module's own (accumulators, per-row statistics).
+ *
+ * On the heap, a larger block replaces the old one (heapFree, then heapAlloc: the heap itself
+ * grows only through its allocator); with no heap, the module's private memory grows, as the
+ * modules did before the heap. `f32` / `f64` view just the block (never the whole memory, which
+ * a later heap growth would leave partly outside an old view), and are renewed when it moves.
+ */
+export class Scratch {
+  readonly memory: WebAssembly.Memory;
+  /** The memory import for emit.ts's ModuleDef. */
+  readonly spec: ReturnType<typeof kernelMemory>['spec'];
+  /** Byte address of the block. */
+  at: number;
+  /** Its usable bytes. */
+  bytes: number;
+  f32!: Float32Array;
+  f64!: Float64Array;
+  private readonly onHeap: boolean;
+
+  constructor(bytes: number) {
+    const km = kernelMemory(bytes);
+    this.memory = km.memory;
+    this.spec = km.spec;
+    this.at = km.scratch;
+    this.bytes = bytes;
+    this.onHeap = km.memory === heapMemory();
+    this.view();
+  }
+
+  /** Makes the block at least `bytes` long (its contents are not kept), renewing the views if it moved. */
+  ensure(bytes: number): void {
+    if (bytes <= this.bytes) return;
+    bytes = (Math.max(bytes, this.bytes + (this.bytes >> 1)) + 15) & ~15; // a few steps for a growing workload
+    if (this.onHeap) {
+      heapFree(this.at);
+      const at = heapAlloc(bytes);
+      if (at === 0) {
+        this.at = heapAlloc(this.bytes); // the block just freed: it fits again
+        this.view();
+        throw new RangeError(`wasm heap: no room for ${bytes} bytes of kernel scratch`);
+      }
+      this.at = at;
+    } else {
+      const have = this.memory.buffer.byteLength;
+      if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    }
+    this.bytes = bytes;
+    this.view();
+  }
+
+  private view(): void {
+    const buffer = (this.onHeap ? heapBuffer()! : this.memory.buffer) as ArrayBuffer;
+    this.f32 = new Float32Array(buffer, this.at, this.bytes >> 2);
+    this.f64 = new Float64Array(buffer, this.at, this.bytes >> 3);
   }
 }

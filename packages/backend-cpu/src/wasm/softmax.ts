@@ -1,5 +1,6 @@
+import { heapAddress } from '../heap.js';
 import { buildModule, emitModule, I32, Op, Simd, type FuncDef } from './emit.js';
-import { Emitter, emitExp, S, ScalarOp } from './math.js';
+import { Emitter, emitExp, S, ScalarOp, Scratch } from './math.js';
 
 /**
  * Row-wise (log-)softmax over the last axis in WebAssembly SIMD, with the reference's order of
@@ -14,9 +15,12 @@ import { Emitter, emitExp, S, ScalarOp } from './math.js';
  * shift and s, JS overwrites s with fround(log(s)), `logFinish` writes t - log(s).
  *
  * A row needs no padding: its last vector is loaded whole (reading past the row, into the next
- * row or the slack after the chunk) and masked where it matters (the max ignores the extra lanes,
- * the sum zeroes them); stores of whole vectors past a row's end land on the next row's output,
- * which that row rewrites later, or in the slack after the chunk.
+ * row, the slack after the chunk, or a heap neighbour) and masked where it matters (the max
+ * ignores the extra lanes, the sum zeroes them); stores of whole vectors past a row's end land on
+ * the next row's output, which that row rewrites later, or in the slack after the chunk. So an
+ * output on the wasm heap is written in place except, when the row length is not a multiple of
+ * 4, the array's last row (the last three for rows of one float), whose stores past the end
+ * could clobber whatever follows the view: those go through the scratch.
  */
 
 const NEG_INF = 0xff800000 | 0;
@@ -190,52 +194,73 @@ type LogFinishFn = (x: number, stats: number, out: number, rows: number, r: numb
 
 /** Floats of x per chunk (128 KiB; the output as much again): rows stay in L2 between the passes. */
 const CHUNK_FLOATS = 32768;
-const PAGE = 65536;
-/** Floats after each area that whole-vector loads and stores past a row's end may touch. */
+/** Floats after each staged area that whole-vector loads and stores past a row's end may touch. */
 const SLACK = 4;
+/** The scratch's first size (it grows to the largest staging asked for). */
+const SCRATCH_BYTES = 65536;
 
-/** The softmax kernels: a module instance and its memory (null without WebAssembly SIMD). */
+/**
+ * The softmax kernels: a module instance and its scratch (null without WebAssembly SIMD). Inputs
+ * and outputs on the wasm heap are used in place; others are staged through the scratch.
+ */
 export class WasmSoftmax {
-  private readonly memory = new WebAssembly.Memory({ initial: 1 });
-  private f32 = new Float32Array(this.memory.buffer);
+  private readonly scratch: Scratch;
   private readonly fns: { softmax: SoftmaxFn; logStats: LogStatsFn; logFinish: LogFinishFn };
 
-  private constructor(module: WebAssembly.Module) {
-    this.fns = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as typeof this.fns;
+  private constructor(module: WebAssembly.Module, scratch: Scratch) {
+    this.scratch = scratch;
+    this.fns = new WebAssembly.Instance(module, { env: { memory: scratch.memory } }).exports as unknown as typeof this.fns;
   }
 
   static create(): WasmSoftmax | null {
     if (typeof WebAssembly === 'undefined') return null;
-    const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs: [emitSoftmax(), emitLogStats(), emitLogFinish()] });
-    return buildModule(bytes, (module) => new WasmSoftmax(module));
+    const scratch = new Scratch(SCRATCH_BYTES);
+    const bytes = emitModule({ memory: scratch.spec, funcs: [emitSoftmax(), emitLogStats(), emitLogFinish()] });
+    return buildModule(bytes, (module) => new WasmSoftmax(module, scratch));
   }
 
-  /** out = (log-)softmax of each row of r floats of src (src.length a multiple of r, r ≥ 1). */
+  /** out = (log-)softmax of each row of r floats of src (src.length a multiple of r, r ≥ 1; out as long, not overlapping src). */
   run(src: Float32Array, out: Float32Array, r: number, log: boolean): void {
     const nRows = src.length / r;
+    const X = heapAddress(src);
+    const O = heapAddress(out);
     const per = Math.max(1, Math.min(nRows, Math.floor(CHUNK_FLOATS / r)));
     const cap = per * r;
-    // areas (floats): x [0, cap + SLACK), out, then stats (2 a row), each 4-aligned
-    const area = (cap + SLACK + 3) & ~3;
-    const [xAt, oAt, sAt] = [0, area, 2 * area];
-    const need = (sAt + 2 * per) * 4;
-    if (need > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
-      this.f32 = new Float32Array(this.memory.buffer);
-    }
-    const f = this.f32;
+    // a row's last vector store passes its end by (4 - r % 4) % 4 floats, onto the next rows'
+    // outputs: the rows that would reach past the view's end (the last, or for r = 1 the last
+    // three) go through the scratch
+    const tailRows = O >= 0 ? Math.min(nRows, Math.ceil(((4 - (r & 3)) & 3) / r)) : 0;
+    // scratch areas (floats, each 4-aligned): x if staged, out (the whole chunk's if staged, else
+    // the tail rows'), then the stats (2 a row) of log
+    const xArea = X < 0 ? (cap + SLACK + 3) & ~3 : 0;
+    const oArea = O < 0 ? (cap + SLACK + 3) & ~3 : tailRows > 0 ? (tailRows * r + SLACK + 3) & ~3 : 0;
+    const [xAt, oAt, sAt] = [0, xArea, xArea + oArea];
+    this.scratch.ensure((sAt + (log ? 2 * per : 0)) * 4);
+    const { f32: f, at: base } = this.scratch;
+    const { softmax, logStats, logFinish } = this.fns;
     for (let row = 0; row < nRows; row += per) {
       const k = Math.min(per, nRows - row);
       const len = k * r;
-      f.set(len === src.length ? src : src.subarray(row * r, row * r + len), xAt);
-      if (log) {
-        this.fns.logStats(xAt * 4, sAt * 4, k, r);
-        for (let i = sAt + 1; i < sAt + 2 * k; i += 2) f[i] = Math.log(f[i]!); // rounded to float32 on store, as the reference's fround
-        this.fns.logFinish(xAt * 4, sAt * 4, oAt * 4, k, r);
-      } else {
-        this.fns.softmax(xAt * 4, oAt * 4, k, r);
+      let xp = X + row * r * 4;
+      if (X < 0) {
+        f.set(len === src.length ? src : src.subarray(row * r, row * r + len), xAt);
+        xp = base + xAt * 4;
       }
-      out.set(f.subarray(oAt, oAt + len), row * r);
+      // rows of this chunk written in place (the rest go to the scratch and are copied out)
+      const direct = O < 0 ? 0 : Math.max(0, Math.min(k, nRows - tailRows - row));
+      const op = O + row * r * 4;
+      const rest = k - direct;
+      const xRest = xp + direct * r * 4;
+      if (log) {
+        logStats(xp, base + sAt * 4, k, r);
+        for (let i = sAt + 1; i < sAt + 2 * k; i += 2) f[i] = Math.log(f[i]!); // rounded to float32 on store, as the reference's fround
+        if (direct > 0) logFinish(xp, base + sAt * 4, op, direct, r);
+        if (rest > 0) logFinish(xRest, base + (sAt + 2 * direct) * 4, base + oAt * 4, rest, r);
+      } else {
+        if (direct > 0) softmax(xp, op, direct, r);
+        if (rest > 0) softmax(xRest, base + oAt * 4, rest, r);
+      }
+      if (rest > 0) out.set(f.subarray(oAt, oAt + rest * r), (row + direct) * r);
     }
   }
 }
