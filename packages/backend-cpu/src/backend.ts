@@ -5,7 +5,8 @@ import { concat, gather, pad, scatterAdd } from './combine.js';
 import { createMatmul, matmul, type GemmChoice } from './matmul.js';
 import { fastReduce, reduce } from './reduce.js';
 import { alloc } from './strided.js';
-import { drop, recycle } from './recycle.js';
+import { heapArray } from './heap.js';
+import { drop, HEAP_MIN_ELEMENTS, recycle } from './recycle.js';
 import { fastUnary, unary } from './unary.js';
 import { fastSoftmax, softmax } from './softmax.js';
 import { windowsGrad, windowsGradReference } from './windows.js';
@@ -42,6 +43,9 @@ export interface CpuBackendOptions {
   readonly threadMinWork?: number;
 }
 
+/** Arrays given to `write` up to this size are copied onto the wasm heap (see write). */
+const WRITE_TO_HEAP_BYTES = 16 * 2 ** 20;
+
 /** Default m·n·k from which products go to the worker pool (measured crossover, see DESIGN.md). */
 export const THREAD_MIN_WORK = 2 ** 21;
 
@@ -52,9 +56,11 @@ function threadCount(option: number | undefined): number {
 }
 
 /**
- * The CPU backend: buffers are plain TypedArrays (Float32Array, Int32Array, Uint8Array
- * for bool). Released ones the backend made are reused for outputs of their length
- * (recycle.ts); the rest are the garbage collector's.
+ * The CPU backend: buffers are TypedArrays (Float32Array, Int32Array, Uint8Array for
+ * bool). Those of 64 elements or more are views of the wasm heap (heap.ts), one shared
+ * WebAssembly.Memory that the wasm kernels compute on in place, freed when the tensor package
+ * releases them; where there is no heap (or an array does not fit) they are JS arrays,
+ * reused for outputs of their length when released (recycle.ts) or left to the GC.
  *
  * Kernels: 'fast' (the default) runs matmul on a WebAssembly SIMD GEMM (falling back to
  * the JS kernel where WebAssembly SIMD is unavailable), split across worker threads for
@@ -102,7 +108,13 @@ function makeBackend(options: CpuBackendOptions, initial: WasmGemm | null): Back
     // the reference backend composes fused ops from its kernels, so it stays their oracle
     ...(options.kernels === 'reference' ? {} : { fused: fusedKernels }),
     write(values: TypedArray, dtype: DType): TypedArray {
-      if (values instanceof ARRAY_OF[dtype]) return values; // ownership passes to the backend: no copy
+      if (values instanceof ARRAY_OF[dtype]) {
+        // ownership passes to the backend; a copy on the wasm heap lets kernels read it where it
+        // is (weights, batches). Large data (a whole dataset) stays where it is: it is only sliced
+        const onHeap = values.length >= HEAP_MIN_ELEMENTS && values.byteLength <= WRITE_TO_HEAP_BYTES ? heapArray(dtype, values.length) : null;
+        onHeap?.set(values);
+        return onHeap ?? values;
+      }
       const out = alloc(dtype, values.length);
       if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] !== 0 ? 1 : 0;
       else out.set(values);
@@ -114,7 +126,8 @@ function makeBackend(options: CpuBackendOptions, initial: WasmGemm | null): Back
       recycle(buffer); // kept for the next alloc of its dtype and length, else left to the GC
     },
     dispose() {
-      engine = null; // drops the wasm memory; matmul falls back to the JS kernel
+      engine?.free(); // its region of the wasm heap (or its own memory, dropped with it)
+      engine = null; // matmul falls back to the JS kernel
       drop(); // the arrays kept for reuse
       threaded?.release(); // the last backend on a pool terminates its workers
       threaded = null;

@@ -270,8 +270,9 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
     if (choice === null) return matmul(a, b);
     const { gemm: g, parallel } = choice;
     if (batch * m * n === 0 || k === 0) return alloc('float32', batch * m * n) as Float32Array; // zeros
-    // byte addresses are i32 in the kernel: products whose arena passes 2 GiB stay in JS
-    if (g.arenaBytes(m, n, k) > 2 ** 31) return matmul(a, b);
+    // byte addresses are i32 in the kernel: products whose arena passes 2 GiB (or that the wasm
+    // heap has no room for) stay in JS
+    if (!g.reserve(m, n, k)) return matmul(a, b);
     const out = allocFull('float32', batch * m * n) as Float32Array; // copyOut writes every element
     let arena: { bPtr: number; aPtr: number; cPtr: number } | null = null;
     let packedAt = -1;
@@ -279,12 +280,12 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
     let ldb = 0; // B staged row-major (small m) or packed: see WasmGemm.prepareB
     each((t, am, bm) => {
       if (t === 0 || bm.offset !== packedAt) {
-        // one B for the whole call: its staged copy may be kept (weights, see stagedB), which
-        // must happen before the arena is laid out above it
-        const staged = arena === null && batch === 1 ? g.stagedB(m, k, n, bm) : -1;
+        // one B for the whole call: read in place from the heap, or its staged copy kept (weights,
+        // see fixedB), which must happen before the arena is laid out above it
+        const fixed = g.fixedB(m, k, n, bm, arena === null && batch === 1);
         arena ??= g.arena(m, n, k);
-        bAt = staged >= 0 ? staged : arena.bPtr;
-        ldb = staged >= 0 ? n : g.prepareB(m, k, n, bm, arena.bPtr);
+        bAt = fixed !== null ? fixed.ptr : arena.bPtr;
+        ldb = fixed !== null ? fixed.ldb : g.prepareB(m, k, n, bm, arena.bPtr);
         packedAt = bm.offset;
       }
       const ldc = g.compute(m, n, k, am, arena!.aPtr, bAt, arena!.cPtr, parallel, ldb);

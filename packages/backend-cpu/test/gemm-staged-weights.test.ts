@@ -7,6 +7,10 @@ import { rng } from './helpers.js';
 // Small-m products keep the row-major copy of B (the weights, when predicting a few samples at a
 // time) in wasm memory between calls. The copy must follow B's contents: weights rewritten in
 // place by Adam on donated storage, and arrays the backend reuses for new contents.
+// Only a B that is not on the wasm heap is staged (one on the heap is read where it is: see
+// heap.test.ts), so this file runs without the heap, as a page without cross-origin isolation
+// does. Set before anything allocates: the heap is made on first use.
+process.env['NABLA_HEAP'] = '0';
 const fast = createCpuBackend({ threads: 1 });
 const reference = createCpuBackend({ kernels: 'reference' });
 afterAll(() => {

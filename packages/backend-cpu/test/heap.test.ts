@@ -1,4 +1,4 @@
-import { add, mul, relu, tensor, tidy, withBackend } from '@nabla/tensor';
+import { add, matmul, mul, relu, tensor, tidy, withBackend } from '@nabla/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapAddress, heapArray, heapGeneration, heapRelease, heapStats, classSize, HEAP_MAX_PAGES, PAGE } from '../src/heap.js';
 import { createCpuBackend } from '../src/index.js';
@@ -152,5 +152,39 @@ describe('elementwise kernels on heap and foreign operands', () => {
         for (const arr of [A, B, room]) heapRelease(arr);
       }
     }
+  });
+});
+
+describe('matmul on heap operands', () => {
+  it('reads heap weights where they are at batch 1, so a rewrite in place is seen at once', () => {
+    withBackend(cpu, () => {
+      const next = rng(3);
+      const [k, n] = [300, 70];
+      const w = tensor(Float32Array.from({ length: k * n }, () => next() - 0.5), [k, n]);
+      const x = tensor(Float32Array.from({ length: k }, () => next() - 0.5), [1, k]);
+      const storage = w.storage.buffer as Float32Array;
+      expect(heapAddress(storage)).toBeGreaterThan(0);
+      const expected = (): Float32Array => {
+        const xs = x.dataSync() as Float32Array;
+        const out = new Float32Array(n);
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let kk = 0; kk < k; kk++) s += xs[kk]! * storage[kk * n + j]!;
+          out[j] = s;
+        }
+        return out;
+      };
+      for (let round = 0; round < 3; round++) {
+        const y = matmul(x, w);
+        const got = y.dataSync() as Float32Array;
+        const want = expected();
+        for (let j = 0; j < n; j++) expect(Math.abs(got[j]! - want[j]!), `round ${round}, column ${j}`).toBeLessThan(1e-4);
+        y.dispose();
+        // as the fused Adam step does on donated storage: new values in the same heap block
+        for (let i = 0; i < storage.length; i++) storage[i] = storage[i]! * -2 + 0.25;
+      }
+      w.dispose();
+      x.dispose();
+    });
   });
 });

@@ -1,11 +1,13 @@
 import { broadcastTo, matmul, slice, tensor, withBackend, type Tensor } from '@nabla/tensor';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createCpuBackend, WasmGemm } from '../src/index.js';
+import { wasmGemmOf } from '../src/backend.js';
 import { threadStats, threadsReady } from '../src/threads/shared.js';
 import { SMALL_M } from '../src/wasm/gemm.js';
 
-// Products with m <= SMALL_M skip packing B: it is staged row-major and the kernel reads it in
-// place (WasmGemm.stageB, computeRows). These check that path against the reference kernels.
+// Products with m <= SMALL_M skip packing B: the kernel reads it row-major where it is on the
+// wasm heap, or staged row-major from a JS array (WasmGemm.fixedB, stageB, computeRows). These
+// check that path against the reference kernels.
 
 const fast = createCpuBackend({ threads: 1 });
 const reference = createCpuBackend({ kernels: 'reference' });
@@ -103,21 +105,38 @@ describe('wasm GEMM with few rows (B read in place)', () => {
     });
   }
 
-  it('B read in place when m <= SMALL_M, packed otherwise (with both B layouts)', () => {
+  it('B read where it is on the heap when m <= SMALL_M, staged row-major from JS, packed otherwise', () => {
     const stage = vi.spyOn(WasmGemm.prototype, 'stageB');
     const pack = vi.spyOn(WasmGemm.prototype, 'packB');
+    // tensors' storage is on the heap: neither staged nor packed (both B layouts)
     check(fast, 1, 784, 256, 256, 0, 1);
-    expect(stage).toHaveBeenCalledTimes(1);
-    expect(stage.mock.calls[0]![2]).toMatchObject({ rs: 256, cs: 1, offset: 2 * 256 });
-    expect(pack).not.toHaveBeenCalled();
     check(fast, SMALL_M, 33, 17, 22, 3, 2);
-    expect(stage).toHaveBeenCalledTimes(2);
-    expect(stage.mock.calls[1]![2]).toMatchObject({ rs: 22, cs: 1, offset: 2 * 22 + 3 });
+    expect(stage).not.toHaveBeenCalled();
     expect(pack).not.toHaveBeenCalled();
     check(fast, SMALL_M + 1, 33, 17, 22, 3, 3);
     check(fast, 64, 64, 64, 64, 0, 4);
     expect(pack).toHaveBeenCalledTimes(2);
-    expect(stage).toHaveBeenCalledTimes(2);
+    // a JS B (a user's array; every array where there is no heap) is staged row-major first
+    const g = wasmGemmOf(fast)!;
+    const [m, k, n, rs] = [3, 50, 40, 43];
+    const a = random(m * k, 5);
+    const b = random(k * rs, 6);
+    const out = new Float32Array(m * n);
+    g.product(m, n, k, { data: a, offset: 0, rs: k, cs: 1 }, { data: b, offset: 2, rs, cs: 1 }, out, 0);
+    expect(stage).toHaveBeenCalledTimes(1);
+    expect(stage.mock.calls[0]![2]).toMatchObject({ rs, cs: 1, offset: 2 });
+    expect(pack).toHaveBeenCalledTimes(2);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let want = 0;
+        let scale = 0;
+        for (let kk = 0; kk < k; kk++) {
+          want += a[i * k + kk]! * b[2 + kk * rs + j]!;
+          scale += Math.abs(a[i * k + kk]! * b[2 + kk * rs + j]!);
+        }
+        expect(Math.abs(out[i * n + j]! - want), `C[${i}, ${j}]`).toBeLessThanOrEqual(scale * 2 ** -20);
+      }
+    }
   });
 
   it('a transposed B (unit row stride) is still packed at small m', () => {
@@ -208,6 +227,7 @@ describe('wasm GEMM with few rows (B read in place)', () => {
     check(threaded, 40, 100, 64, 64, 0, 9); // a packed one (and the pool's GEMM warmed up before the spy)
     expect(await threadsReady()).toBe(true);
     const stage = vi.spyOn(WasmGemm.prototype, 'stageB');
+    const pack = vi.spyOn(WasmGemm.prototype, 'packB');
     const cases = [[1, 784, 256], [8, 300, 33], [16, 257, 17], [3, 64, 16]] as const;
     for (const [m, k, n] of cases) {
       const before = threadStats().runs;
@@ -216,6 +236,8 @@ describe('wasm GEMM with few rows (B read in place)', () => {
       // split by B panels when there are two or more (one panel of few rows stays on the caller)
       expect(threadStats().runs - before, `${m}x${k}x${n}`).toBe(n > 16 ? 2 : 0);
     }
-    expect(stage).toHaveBeenCalledTimes(2 * cases.length);
+    // B on the heap: read where it is by the caller and the workers alike
+    expect(stage).not.toHaveBeenCalled();
+    expect(pack).not.toHaveBeenCalled();
   });
 });

@@ -2,6 +2,7 @@ import { matmul, slice, tensor, withBackend, type Backend } from '@nabla/tensor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, createWasmGemm, WasmGemm } from '../src/index.js';
 import { threadsReady } from '../src/threads/shared.js';
+import { heapArray, heapRelease } from '../src/heap.js';
 
 // A transposed B (rs 1, cs >= k: B = Mᵀ of a row-major M [n, k]) packs in wasm (transposePanels);
 // the packing is a copy, so it must match the panel layout bit for bit.
@@ -26,11 +27,14 @@ function transposedB(k: number, n: number, cs: number, offset: number, seed: num
 describe('packB of a transposed B', () => {
   const g = createWasmGemm()!;
   for (const k of KS) {
-    it(`k = ${k}, every n, cs = k, k + 3 and 2k + 5`, () => {
-      for (const n of NS) {
+    it(`k = ${k}, every n, cs = k, k + 3 and 2k + 5, B in JS and on the heap`, () => {
+      for (const [n, onHeap] of NS.flatMap((n) => [[n, false], [n, true]] as const)) {
         for (const cs of [k, k + 3, 2 * k + 5]) {
           const offset = 7;
-          const data = transposedB(k, n, cs, offset, k * 1000 + n + cs);
+          const js = transposedB(k, n, cs, offset, k * 1000 + n + cs);
+          // a JS B is staged and transposed; a B on the heap is transposed from where it is
+          const data = onHeap ? heapArray('float32', js.length)! as Float32Array : js;
+          if (onHeap) data.set(js);
           const panels = Math.ceil(n / NR);
           // the definition: panel p, row kk, lane c = B[kk, p·16 + c] = data[offset + kk + j·cs], 0 past n
           const want = new Float32Array(panels * k * NR);
@@ -42,6 +46,7 @@ describe('packB of a transposed B', () => {
               }
             }
           }
+          expect(g.reserve(2, n, k)).toBe(true);
           g.reset();
           g.alloc(64); // not at the start of the arena
           const ptr = g.alloc(WasmGemm.bBytes(k, n));
@@ -51,7 +56,8 @@ describe('packB of a transposed B', () => {
           const bits = new Uint32Array(want.buffer);
           let bad = -1;
           for (let i = 0; i < bits.length && bad < 0; i++) if (got[i] !== bits[i]) bad = i;
-          expect(bad, `k ${k} n ${n} cs ${cs}: first wrong float`).toBe(-1);
+          expect(bad, `k ${k} n ${n} cs ${cs} on heap ${onHeap}: first wrong float`).toBe(-1);
+          if (onHeap) heapRelease(data);
         }
       }
     });

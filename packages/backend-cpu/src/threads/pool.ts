@@ -5,7 +5,7 @@
  * the calling thread does its own share, and waits for a counter to reach zero. No
  * messages per product: a message round trip costs more than a small GEMM.
  *
- * Control block (Int32 words at byte 0, CONTROL_BYTES reserved by WasmGemm):
+ * Control block (CONTROL_BYTES at byte `control`: a heap block, or [0, CONTROL_BYTES) of a GEMM's own memory):
  *   SEQ      bumped once per run; workers wait for it to change
  *   PENDING  workers still running the current run; the last one notifies
  *   QUIT     set on dispose; a woken worker returns
@@ -35,14 +35,14 @@ export const MAX_WORKERS = Math.floor((WORDS - ARGS) / 16);
 /**
  * The worker's program, as source text so that it runs the same from the TypeScript
  * sources (tsx, vitest) and from dist, with no worker file to resolve. `start(d)` gets
- * { module, memory, id } and never returns until QUIT.
+ * { module, memory, control, id } and never returns until QUIT.
  */
 const START = `
 function start(d) {
   const SEQ = ${SEQ}, PENDING = ${PENDING}, QUIT = ${QUIT}, READY = ${READY}, FAILED = ${FAILED};
   const compute = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports.compute;
   // the control block never moves: growth appends pages, so this view stays valid
-  const ctl = new Int32Array(d.memory.buffer, 0, ${WORDS});
+  const ctl = new Int32Array(d.memory.buffer, d.control, ${WORDS});
   const at = ${ARGS} + 16 * d.id;
   Atomics.add(ctl, READY, 1);
   Atomics.notify(ctl, READY);
@@ -105,7 +105,7 @@ export function threadsSupported(): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined' && canBlock();
 }
 
-function spawn(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; id: number }, onError: () => void): Handle | null {
+function spawn(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; id: number }, onError: () => void): Handle | null {
   const wt = nodeProcess()?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
   if (wt) {
     const worker = new wt.Worker(NODE_SOURCE, { eval: true, workerData: data, name: `nabla-gemm-${data.id}` });
@@ -130,20 +130,21 @@ export interface WorkerPool extends GemmThreads {
 }
 
 /**
- * `workers` threads on `module` (compiled for a shared memory) and `memory` (shared), or
+ * `workers` threads on `module` (compiled for a shared memory) and `memory` (shared), their
+ * control block CONTROL_BYTES at byte `control` of it, or
  * null where threads are unsupported. The workers start in the background: until all of
  * them are ready, `ready()` is false and callers run on their own thread.
  */
-export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memory, workers: number): WorkerPool | null {
+export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memory, workers: number, control = 0): WorkerPool | null {
   if (!threadsSupported() || !(memory.buffer instanceof SharedArrayBuffer)) return null;
   const count = Math.max(0, Math.min(workers, MAX_WORKERS));
-  const ctl = new Int32Array(memory.buffer, 0, WORDS);
+  const ctl = new Int32Array(memory.buffer, control, WORDS);
   ctl.fill(0);
   let broken = false;
   let disposed = false;
   const handles: Handle[] = [];
   for (let id = 0; id < count; id++) {
-    const h = spawn({ module, memory, id }, () => {
+    const h = spawn({ module, memory, control, id }, () => {
       broken = true; // a worker that died would never finish a share: stop using the pool
     });
     if (h === null) break;

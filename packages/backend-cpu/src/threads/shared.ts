@@ -4,7 +4,8 @@
  * `threads - 1` workers, and the last backend disposed terminates them. Sharing one
  * arena is safe because a product runs start to finish synchronously on the caller.
  */
-import { gemmModule, MAX_PAGES, WasmGemm } from '../wasm/gemm.js';
+import { heapAlloc, heapMemory } from '../heap.js';
+import { CONTROL_BYTES, gemmModule, MAX_PAGES, WasmGemm } from '../wasm/gemm.js';
 import { createPool, threadsSupported, type WorkerPool } from './pool.js';
 
 interface Entry {
@@ -28,15 +29,29 @@ export function acquireThreadedGemm(threads: number): ThreadedGemm | null {
     if (threads < 2 || !threadsSupported()) return null;
     const module = gemmModule(true);
     if (module === null) return null;
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-    } catch {
-      return null; // no address space for the reservation: stay on one thread
+    // on the wasm heap where there is one (operands are read where they are), the control block
+    // a heap block of its own; it is never freed (a worker may still read it while it quits)
+    let memory = heapMemory();
+    let control = memory !== null ? heapAlloc(CONTROL_BYTES) : 0;
+    if (memory === null || control === 0) {
+      control = 0;
+      try {
+        memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+      } catch {
+        return null; // no address space for the reservation: stay on one thread
+      }
     }
-    const gemm = new WasmGemm(module, memory);
-    const pool = createPool(module, memory, threads - 1);
-    if (pool === null) return null;
+    let gemm: WasmGemm;
+    try {
+      gemm = new WasmGemm(module, memory);
+    } catch {
+      return null; // no room on the heap for its region: stay on one thread
+    }
+    const pool = createPool(module, memory, threads - 1, control);
+    if (pool === null) {
+      gemm.free();
+      return null;
+    }
     gemm.useThreads(pool);
     entry = { gemm, pool, refs: 0 };
     entries.set(threads, entry);
@@ -51,6 +66,7 @@ export function acquireThreadedGemm(threads: number): ThreadedGemm | null {
       released = true;
       if (--held.refs === 0) {
         held.pool.dispose();
+        held.gemm.free();
         entries.delete(threads);
       }
     },

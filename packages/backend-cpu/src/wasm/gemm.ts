@@ -16,6 +16,7 @@
  */
 import { Code, emitModule, I32, Op, Simd, uleb, V128, type ValType } from './emit.js';
 import { relaxedSimd } from './relaxed.js';
+import { classSize, heapAddress, heapAlloc, heapBuffer, heapFree, heapMemory } from '../heap.js';
 import { versionOf } from '../versions.js';
 
 export const MR = 2;
@@ -369,12 +370,24 @@ interface StagedB {
   readonly ptr: number;
 }
 
+/** Bytes of a GEMM's first region on the heap (it grows by half again or to what a product needs). */
+const FIRST_REGION = 1 << 20;
+
 /**
- * One instance of the GEMM with its memory. Layout: [0, CONTROL_BYTES) is the thread
- * pool's control block; above it a scratch arena (bump allocator, reset per product,
- * grown with memory.grow) holds packed B, packed A and the padded C. Only the calling
- * thread allocates and grows, between parallel runs; a shared memory's growth is seen
- * by every instance on it, and workers address it only through `compute`.
+ * One instance of the GEMM with its memory.
+ *
+ * On the wasm heap (heap.ts; the usual case) the GEMM's scratch is one heap block, its
+ * *region*: the staged-weights cache at its bottom, then the arena (bump allocator, reset per
+ * product) holding packed B, packed A and the padded C. Operands that are themselves on the
+ * heap are packed from where they are (no staging copy), and a small-m product reads a heap B
+ * in place. The region is replaced by a larger block when a product needs more (`reserve`, only
+ * between products, so workers never see it move); the thread pool's control block is a heap
+ * block of its own.
+ *
+ * On a memory of its own (no heap): [0, CONTROL_BYTES) is the thread pool's control block and the
+ * region runs from there to the memory's end, grown with memory.grow as the arena needs. Only the
+ * calling thread allocates and grows, between parallel runs; a shared memory's growth is seen by
+ * every instance on it, and workers address it only through `compute`.
  */
 export class WasmGemm {
   readonly memory: WebAssembly.Memory;
@@ -388,13 +401,18 @@ export class WasmGemm {
   private stageRows = 0;
   private stageK = 0;
   private f32: Float32Array;
+  /** Whether `memory` is the wasm heap (the region is then a heap block, see the class comment). */
+  private readonly onHeap: boolean;
+  /** The region: [base, end) (on a memory of its own, end grows with the memory). */
+  private base = CONTROL_BYTES;
+  private end = 0;
   private top = CONTROL_BYTES;
   private threads: GemmThreads | null = null;
   /** Products with m <= smallM read a B with unit column stride in place (prepareB); SMALL_M unless changed (tests, benchmarks). */
   smallM = SMALL_M;
   /** Bytes the staged-weights region may hold; STAGED_BYTES unless changed (tests). */
   stagedBytes = STAGED_BYTES;
-  /** End of the staged-weights region [CONTROL_BYTES, cacheTop), below the arena (see stagedB). */
+  /** End of the staged-weights region [base, cacheTop), below the arena (see stagedB). */
   private cacheTop = CONTROL_BYTES;
   /** Bumped when the region is emptied: entries of older generations are gone. */
   private cacheGeneration = 0;
@@ -402,17 +420,61 @@ export class WasmGemm {
   /** Products that found their B staged already (for tests and the benchmark script). */
   cacheHits = 0;
 
-  /** `memory` defaults to a fresh unshared one; a shared memory must match the module's import. */
+  /**
+   * `memory` defaults to a fresh unshared one; a shared memory (the heap's, or one of its own for
+   * worker threads) must match the module's import.
+   */
   constructor(module: WebAssembly.Module, memory?: WebAssembly.Memory) {
     this.memory = memory ?? new WebAssembly.Memory({ initial: 16 });
+    this.onHeap = memory !== undefined && memory === heapMemory();
+    if (this.onHeap) {
+      const at = heapAlloc(FIRST_REGION);
+      if (at === 0) throw new Error('matmul: the wasm heap has no room for the GEMM');
+      this.moveTo(at, FIRST_REGION);
+    } else {
+      this.end = this.memory.buffer.byteLength;
+    }
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.computeFn = instance.exports['compute'] as ComputeFn;
     this.packFn = instance.exports['packPanels'] as PackFn;
     this.interleaveFn = instance.exports['interleave'] as InterleaveFn;
     this.gatherFn = instance.exports['gatherPairs'] as GatherFn;
     this.transposeFn = instance.exports['transposePanels'] as PackFn;
-    this.f32 = new Float32Array(this.memory.buffer);
+    this.f32 = new Float32Array(this.onHeap ? heapBuffer()! : this.memory.buffer);
     this.warmUp();
+  }
+
+  /** The region is now [at, at + bytes): the arena and the staged weights start afresh there. */
+  private moveTo(at: number, bytes: number): void {
+    this.base = this.top = this.cacheTop = at;
+    this.end = at + bytes;
+    this.cacheGeneration++;
+    this.stagePtr = 0;
+    this.f32 = new Float32Array(heapBuffer()!); // the new block may lie past an older buffer's end
+  }
+
+  /**
+   * Makes room for one m x n x k product above the staged weights, plus `extra` bytes of them;
+   * false when it cannot (the heap is full, or the addresses would pass 2 GiB): the caller then
+   * multiplies in JS. On the heap a region too small is replaced by one half again as large (or
+   * as large as needed), which empties the staged weights.
+   */
+  reserve(m: number, n: number, k: number, extra = 0): boolean {
+    const need = this.cacheTop - this.base + extra + this.productBytes(m, n, k);
+    if (!this.onHeap) return this.base + need <= 2 ** 31;
+    if (this.base + need <= this.end) return true;
+    const bytes = classSize(Math.max(need - (this.cacheTop - this.base), Math.floor((this.end - this.base) * 1.5)) + extra);
+    const at = heapAlloc(bytes);
+    if (at === 0) return false;
+    heapFree(this.base);
+    this.moveTo(at, bytes);
+    return true;
+  }
+
+  /** Gives the region back to the heap; the GEMM cannot run afterwards. Idempotent. */
+  free(): void {
+    if (this.onHeap && this.end !== 0) heapFree(this.base);
+    this.end = 0;
   }
 
   /** Workers that `compute(..., parallel = true)` splits products across (null: one thread). */
@@ -426,10 +488,15 @@ export class WasmGemm {
     this.stagePtr = 0;
   }
 
-  /** Bytes of scratch; may grow the memory (views taken before are stale: use `view`). */
+  /** Bytes of scratch; may grow a memory of its own (views taken before are stale: use `view`). */
   alloc(bytes: number): number {
     const at = this.top;
     this.top = align(at + bytes);
+    if (this.onHeap) {
+      // reserve made room for the whole product: passing the region's end is a bug, not a case
+      if (this.top > this.end) throw new Error(`matmul: GEMM arena overflow (${this.top - this.base} of ${this.end - this.base} bytes)`);
+      return at;
+    }
     const have = this.memory.buffer.byteLength;
     if (this.top > have) {
       this.memory.grow(Math.ceil((this.top - have) / PAGE));
@@ -452,7 +519,7 @@ export class WasmGemm {
    * that the region is emptied. Call before `arena`, which lays the product out above the region.
    */
   stagedB(m: number, k: number, n: number, b: Mat): number {
-    if (!this.readsInPlace(m, n, b) || k * n < STAGED_MIN_FLOATS) return -1;
+    if (!this.readsInPlace(m, n, b) || k * n < STAGED_MIN_FLOATS || heapAddress(b.data) >= 0) return -1;
     const version = versionOf(b.data);
     const entries = this.cache.get(b.data);
     const hit = entries?.find((e) => e.generation === this.cacheGeneration && e.offset === b.offset && e.rs === b.rs && e.k === k && e.n === n);
@@ -467,10 +534,11 @@ export class WasmGemm {
     }
     const bytes = align((k * n + NR) * 4);
     if (bytes > this.stagedBytes) return -1;
-    if (this.cacheTop + bytes - CONTROL_BYTES > this.stagedBytes) {
+    if (this.cacheTop + bytes - this.base > this.stagedBytes) {
       this.cacheGeneration++; // empty the region (every entry goes stale at once)
-      this.cacheTop = CONTROL_BYTES;
+      this.cacheTop = this.base;
     }
+    if (!this.reserve(m, n, k, bytes)) return -1; // (a new region starts with an empty cache)
     const ptr = this.cacheTop;
     this.top = ptr;
     this.alloc(bytes); // grows the memory when needed
@@ -480,6 +548,22 @@ export class WasmGemm {
     this.cache.set(b.data, live);
     this.stageB(k, n, b, ptr);
     return ptr;
+  }
+
+  /**
+   * B for an m-row product where it takes no arena space: a B on the heap read where it is (few
+   * rows, unit column stride, rows at least n apart), or the staged copy kept for a JS B (stagedB);
+   * null when neither applies. ldb is the row stride in floats that `compute` reads it with.
+   * Staging (`stage`) must happen before `arena`, which lays the product out above the copies.
+   */
+  fixedB(m: number, k: number, n: number, b: Mat, stage = true): { ptr: number; ldb: number } | null {
+    if (this.readsInPlace(m, n, b)) {
+      const at = heapAddress(b.data);
+      // (the kernel reads up to NR - 1 floats past B's last row: more of the heap, or its slack)
+      if (at >= 0 && b.rs >= n && b.rs <= MAX_LDB) return { ptr: at + b.offset * 4, ldb: b.rs };
+    }
+    const ptr = stage ? this.stagedB(m, k, n, b) : -1;
+    return ptr >= 0 ? { ptr, ldb: n } : null;
   }
 
   /** Bytes for packed B (k x n). */
@@ -529,7 +613,14 @@ export class WasmGemm {
   packB(k: number, n: number, b: Mat, ptr: number): void {
     const full = Math.floor(n / NR);
     let p0 = 0;
-    if (b.cs === 1 && full > 0 && this.top + k * n * 4 <= MAX_PAGES * PAGE - PAGE) {
+    const at = heapAddress(b.data);
+    if (at >= 0 && full > 0 && b.cs === 1 && b.rs <= MAX_LDB) {
+      this.packFn(at + b.offset * 4, ptr, k, full, b.rs * 4); // on the heap: packed from where it is
+      p0 = full;
+    } else if (at >= 0 && full > 0 && b.rs === 1 && b.cs >= k && b.cs <= MAX_LDB) {
+      this.transposeFn(at + b.offset * 4, ptr, k, full, b.cs * 4);
+      p0 = full;
+    } else if (b.cs === 1 && full > 0 && this.top + k * n * 4 <= this.stageLimit()) {
       const mark = this.top;
       const stage = this.alloc(k * n * 4);
       const f = this.f32;
@@ -557,7 +648,7 @@ export class WasmGemm {
     const span = (cols - 1) * cs + k;
     const whole = span * 4 <= cols * k * 5;
     const bytes = (whole ? span : cols * k) * 4;
-    if (this.top + bytes > MAX_PAGES * PAGE - PAGE) return 0;
+    if (this.top + bytes > this.stageLimit()) return 0;
     const mark = this.top;
     const stage = this.alloc(bytes);
     const f = this.f32;
@@ -566,6 +657,11 @@ export class WasmGemm {
     this.transposeFn(stage, ptr, k, full, (whole ? cs : k) * 4);
     this.top = mark;
     return full;
+  }
+
+  /** Where staging above the arena must end: the region's end on the heap, else 2 GiB less a page. */
+  private stageLimit(): number {
+    return this.onHeap ? this.end : MAX_PAGES * PAGE - PAGE;
   }
 
   /** Panels [p0, ...) of B packed in JS (see packB). */
@@ -606,7 +702,17 @@ export class WasmGemm {
     const f = this.f32;
     const { data, rs, cs } = a;
     const pairs = (Math.min(i1, m) - i0) >> 1; // i1 may be m rounded up to MR
-    if (cs === 1 && pairs > 0 && this.stagePtr !== 0 && k === this.stageK && i0 + 2 * pairs <= this.stageRows) {
+    const at = pairs > 0 ? heapAddress(data) : -1;
+    if (at >= 0 && cs === 1 && rs === k) {
+      // on the heap with adjacent rows: interleaved from where they are
+      this.interleaveFn(at + (a.offset + i0 * k) * 4, ptr + i0 * k * 4, k, pairs);
+      i0 += 2 * pairs;
+      if (i0 >= i1) return;
+    } else if (at >= 0 && rs === 1 && cs >= 2 && cs <= MAX_LDB) {
+      this.gatherFn(at + (a.offset + i0) * 4, ptr + i0 * k * 4, k, pairs, cs * 4);
+      i0 += 2 * pairs;
+      if (i0 >= i1) return;
+    } else if (cs === 1 && pairs > 0 && this.stagePtr !== 0 && k === this.stageK && i0 + 2 * pairs <= this.stageRows) {
       // rows with contiguous columns: staged by memcpy (each row range at its own place, so
       // the caller and the threads' rows never share bytes), interleaved in wasm
       const s0 = (this.stagePtr >> 2) + i0 * k;
@@ -700,11 +806,15 @@ export class WasmGemm {
     for (let i = 0; i < m; i++) out.set(f.subarray(c0 + i * ldc, c0 + i * ldc + n), at + i * n);
   }
 
-  /** Bytes up to the end of the arena of one m x n x k product (at most, with staged weights added before it). */
-  arenaBytes(m: number, n: number, k: number): number {
+  /**
+   * Bytes one m x n x k product takes above the staged weights, at most: B (packed, or staged
+   * row-major), packed A, padded C, A's staging area, and B's staging while packBpacks it (a
+   * transposed B's may be a quarter larger than B).
+   */
+  productBytes(m: number, n: number, k: number): number {
     const mp = Math.ceil(m / MR) * MR;
     const np = Math.ceil(n / NR) * NR;
-    return CONTROL_BYTES + this.stagedBytes + align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4);
+    return align(np * k * 4 + NR * 4) + align(mp * k * 4) + align(mp * np * 4) + align(m * k * 4) + align(Math.ceil(np * k * 1.25) * 4);
   }
 
   /** Resets the arena and allocates B (packed, or staged for m <= smallM), packed A and padded C for one m x n x k product. */
@@ -727,10 +837,11 @@ export class WasmGemm {
       out.fill(0, at, at + m * n);
       return;
     }
-    const staged = this.stagedB(m, k, n, b);
+    if (!this.reserve(m, n, k)) throw new Error(`matmul: no room in wasm memory for a ${m}x${k} by ${k}x${n} product`);
+    const fixed = this.fixedB(m, k, n, b);
     const { bPtr, aPtr, cPtr } = this.arena(m, n, k);
-    const bAt = staged >= 0 ? staged : bPtr;
-    const ldb = staged >= 0 ? n : this.prepareB(m, k, n, b, bPtr);
+    const bAt = fixed !== null ? fixed.ptr : bPtr;
+    const ldb = fixed !== null ? fixed.ldb : this.prepareB(m, k, n, b, bPtr);
     const ldc = this.compute(m, n, k, a, aPtr, bAt, cPtr, parallel, ldb);
     this.copyOut(m, n, cPtr, ldc, out, at);
   }
@@ -773,12 +884,22 @@ export function gemmUsesFma(): boolean {
 }
 
 /**
- * A WasmGemm over the given module bytes (default: the emitted GEMM module), or null when
- * WebAssembly or its SIMD is unavailable (the bytes do not validate).
+ * A WasmGemm over the given module bytes (default: the emitted GEMM module, on the wasm heap
+ * where there is one), or null when WebAssembly or its SIMD is unavailable (the bytes do not
+ * validate). Given bytes get a memory of their own.
  */
 export function createWasmGemm(bytes?: Uint8Array<ArrayBuffer>): WasmGemm | null {
   if (typeof WebAssembly === 'undefined') return null;
   try {
+    const heap = bytes === undefined ? heapMemory() : null;
+    const shared = heap !== null ? gemmModule(true) : null;
+    if (heap !== null && shared !== null) {
+      try {
+        return new WasmGemm(shared, heap);
+      } catch {
+        // no room on the heap for the region: a memory of its own below
+      }
+    }
     if (bytes === undefined) {
       const module = gemmModule(false);
       return module && new WasmGemm(module);
