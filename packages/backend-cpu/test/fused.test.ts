@@ -1,6 +1,10 @@
 import { adamUpdate, memory, randomNormal, randomUniform, tensor, transpose, withBackend, type Tensor } from '@nabla/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TensorInfo } from '@nabla/tensor';
+import { fusedKernels } from '../src/fused.js';
+import { heapAddress, heapArray, heapRelease } from '../src/heap.js';
 import { createCpuBackend } from '../src/index.js';
+import { expectSameBits, rng } from './helpers.js';
 
 const fast = createCpuBackend();
 const reference = createCpuBackend({ kernels: 'reference' });
@@ -126,5 +130,65 @@ describe('fused LSTM cell (cpu)', () => {
     const s1 = second(counting);
     expect(calls).toBe(0);
     second(reference).forEach((x, i) => expect(s1[i]).toBeCloseTo(x, 4));
+  });
+});
+
+describe('fused kernels on wasm-heap storage', () => {
+  /** values as a [rows, cols] view at offset 2 of a buffer on the heap or in JS. */
+  const view = (values: Float32Array, shape: [number, number], onHeap: boolean, held: Float32Array[]): TensorInfo => {
+    const buffer = onHeap ? (heapArray('float32', values.length + 2) as Float32Array) : new Float32Array(values.length + 2);
+    expect(heapAddress(buffer) >= 0).toBe(onHeap);
+    buffer.fill(-7);
+    buffer.set(values, 2);
+    held.push(buffer);
+    return { buffer, dtype: 'float32', shape, strides: [shape[1], 1], offset: 2 };
+  };
+  const data = (n: number, seed: number, scale: number, positive = false): Float32Array => {
+    const next = rng(seed);
+    return Float32Array.from({ length: n }, () => (positive ? next() : next() - 0.5) * scale);
+  };
+
+  it('Adam gives the bits of JS storage, donated or not, for every placement', () => {
+    const shape: [number, number] = [301, 7]; // 2107 floats: ends mid-vector
+    const n = shape[0] * shape[1];
+    const src = [data(n, 1, 2), data(n, 2, 1), data(n, 3, 0.2), data(n, 4, 0.01, true)];
+    const held: Float32Array[] = [];
+    const want = fusedKernels.adam!(...(src.map((a) => view(a, shape, false, held)) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo]), null, step, false);
+    for (let mask = 0; mask < 16; mask++) {
+      for (const inPlace of [false, true]) {
+        // donated state is whole buffers: offset 0
+        const infos = src.map((a, k) => {
+          const t = view(a, shape, (mask & (1 << k)) !== 0, held);
+          return inPlace && k !== 1 ? { ...t, buffer: (t.buffer as Float32Array).subarray(2), offset: 0 } : t;
+        }) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+        const got = fusedKernels.adam!(...infos, null, step, inPlace);
+        for (let k = 0; k < 3; k++) expectSameBits(got[k]!.subarray(0, n), want[k]!, `mask=${mask} inPlace=${inPlace} output ${k}`);
+        if (inPlace) for (const [k, i] of [[0, 0], [1, 2], [2, 3]]) expect(got[k]).toBe(infos[i!]!.buffer);
+        else for (const out of got) heapRelease(out);
+      }
+    }
+    for (const a of [...held, ...want]) heapRelease(a);
+  });
+
+  it('the LSTM cell gives the bits of JS storage for every placement', () => {
+    const [b, u] = [33, 16];
+    const [z, c, dy] = [data(b * 4 * u, 5, 8), data(b * u, 6, 4), data(b * 2 * u, 7, 2)];
+    const held: Float32Array[] = [];
+    const zJs = view(z!, [b, 4 * u], false, held);
+    const cJs = view(c!, [b, u], false, held);
+    const wantF = fusedKernels.lstmCell!(zJs, cJs) as Float32Array;
+    const wantB = fusedKernels.lstmCellGrad!(zJs, cJs, view(dy!, [b, 2 * u], false, held)) as Float32Array;
+    for (let mask = 0; mask < 8; mask++) {
+      const Z = view(z!, [b, 4 * u], (mask & 1) !== 0, held);
+      const C = view(c!, [b, u], (mask & 2) !== 0, held);
+      const D = view(dy!, [b, 2 * u], (mask & 4) !== 0, held);
+      const fwd = fusedKernels.lstmCell!(Z, C) as Float32Array;
+      const bwd = fusedKernels.lstmCellGrad!(Z, C, D) as Float32Array;
+      expectSameBits(fwd, wantF, `forward mask=${mask}`);
+      expectSameBits(bwd, wantB, `backward mask=${mask}`);
+      heapRelease(fwd);
+      heapRelease(bwd);
+    }
+    for (const a of [...held, wantF, wantB]) heapRelease(a);
   });
 });

@@ -373,3 +373,59 @@ describe('softmax kernel on heap and foreign operands', () => {
     heapRelease(grow);
   });
 });
+
+describe('LSTM cell kernels on heap and foreign operands', () => {
+  const engine = wasmLstm()!;
+  /** z, c, dy as plain arrays of their views' values. */
+  const raw = (b: number, u: number, seed: number): Float32Array[] => {
+    const { z, c, dy } = lstmData(b, u, 'extreme', seed);
+    return [z, c, dy].map((t) => (t.buffer as Float32Array).slice(t.offset, t.offset + t.shape[0]! * t.shape[1]!));
+  };
+  for (const [b, u] of [[1, 4], [7, 8], [64, 64], [200, 64], [2, 8192]] as [number, number][]) {
+    it(`gives the foreign-only bits for every placement of the operands: B=${b} u=${u}`, () => {
+      const [z, c, dy] = raw(b, u, b + u) as [Float32Array, Float32Array, Float32Array];
+      const wantF = new Float32Array(b * 2 * u);
+      const wantB = new Float32Array(b * 5 * u);
+      engine.forward(z, c, wantF, b, u);
+      engine.backward(z, c, dy, wantB, b, u);
+      for (let mask = 0; mask < 16; mask++) {
+        const on = (bit: number): boolean => (mask & (1 << bit)) !== 0;
+        const label = `B=${b} u=${u} mask=${mask}`;
+        const held: Float32Array[] = [];
+        const [Z, C, D] = [place(z, on(0), held), place(c, on(1), held), place(dy, on(2), held)];
+        const outF = place(new Float32Array(b * 2 * u), on(3), held);
+        const outB = place(new Float32Array(b * 5 * u), on(3), held);
+        engine.forward(Z, C, outF, b, u);
+        engine.backward(Z, C, D, outB, b, u);
+        expectSameBits(outF, wantF, `${label} forward`);
+        expectSameBits(outB, wantB, `${label} backward`);
+        for (const [got, want, name] of [[Z, z, 'z'], [C, c, 'c'], [D, dy, 'dy']] as const) expectSameBits(got, want, `${label} ${name} untouched`);
+        checkAndFree(held, label);
+      }
+    });
+  }
+
+  it('copies nothing when every operand is on the heap', () => {
+    const [b, u] = [200, 64];
+    const [z, c, dy] = raw(b, u, 3) as [Float32Array, Float32Array, Float32Array];
+    const wantF = new Float32Array(b * 2 * u);
+    const wantB = new Float32Array(b * 5 * u);
+    engine.forward(z, c, wantF, b, u);
+    engine.backward(z, c, dy, wantB, b, u);
+    const held: Float32Array[] = [];
+    const [Z, C, D] = [z, c, dy].map((a) => place(a, true, held)) as [Float32Array, Float32Array, Float32Array];
+    const outF = place(new Float32Array(b * 2 * u), true, held);
+    const outB = place(new Float32Array(b * 5 * u), true, held);
+    const set = vi.spyOn(Float32Array.prototype, 'set');
+    try {
+      engine.forward(Z, C, outF, b, u);
+      engine.backward(Z, C, D, outB, b, u);
+      expect(set).not.toHaveBeenCalled();
+    } finally {
+      set.mockRestore();
+    }
+    expectSameBits(outF, wantF, 'forward');
+    expectSameBits(outB, wantB, 'backward');
+    checkAndFree(held, 'all on the heap');
+  });
+});

@@ -1,13 +1,15 @@
+import { heapAddress } from '../heap.js';
 import { buildModule, emitModule, I32, Op, type FuncDef } from './emit.js';
-import { Emitter, emitSigmoid, emitSigmoidPair, emitTanh, S } from './math.js';
+import { Emitter, emitSigmoid, emitSigmoidPair, emitTanh, S, Scratch } from './math.js';
 
 /**
  * The fused LSTM cell (FusedKernels.lstmCell / lstmCellGrad) in WebAssembly SIMD, four units per
  * instruction, for u % 4 === 0. Its gates cost five exponentials per unit, which as Math.exp /
  * Math.tanh calls were most of an LSTM training step; here they are the vector exp of math.ts.
  *
- * Rows are staged through this module's memory in chunks (z, c, dy copied in with
- * TypedArray.set, results copied out), so memory stays bounded whatever B. All arithmetic is
+ * Operands on the wasm heap are read and written in place (every row is whole vectors, so no
+ * store passes an output's end); others are staged through the module's scratch in chunks of
+ * rows (copied in with TypedArray.set, results copied out), so it stays bounded whatever B. All arithmetic is
  * float32; the JS loops it replaces compute in float64 and round once on store, and the two agree
  * within 1e-6 relative plus the float32 rounding of the terms summed into c' and dc, which cancel
  * (test/wasm-math.test.ts). Measured at B = 64, u = 64: ~11 ns a unit forward and ~15 backward,
@@ -129,70 +131,80 @@ type BwdFn = (z: number, c: number, dy: number, out: number, rows: number, u: nu
 
 /**
  * Floats staged per chunk, all operands together: 256 KiB, well inside L2, and a whole LSTM(64)
- * batch of 64 rows (12u floats a row backward) in one chunk. Memory grows only for rows wider
- * than this.
+ * batch of 64 rows (12u floats a row backward) in one chunk. The scratch grows only for rows
+ * wider than this.
  */
 const CHUNK_FLOATS = 65536;
-const PAGE = 65536;
 
-/** The LSTM cell kernels: a module instance and its memory (null without WebAssembly SIMD). */
+/** Where one operand of a chunk is: in place (its heap address) or staged at a scratch offset. */
+interface Operand {
+  readonly array: Float32Array;
+  /** Floats a row. */
+  readonly width: number;
+  /** Its heap address, or -1. */
+  readonly at: number;
+  /** Float offset of its area in the scratch (used when at < 0). */
+  readonly area: number;
+}
+
+/** The LSTM cell kernels: a module instance and its scratch (null without WebAssembly SIMD). */
 export class WasmLstm {
-  private readonly memory = new WebAssembly.Memory({ initial: (CHUNK_FLOATS * 4) / PAGE });
-  private f32 = new Float32Array(this.memory.buffer);
+  private readonly scratch: Scratch;
   private readonly fwd: FwdFn;
   private readonly bwd: BwdFn;
 
-  private constructor(module: WebAssembly.Module) {
-    const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports;
+  private constructor(module: WebAssembly.Module, scratch: Scratch) {
+    this.scratch = scratch;
+    const exports = new WebAssembly.Instance(module, { env: { memory: scratch.memory } }).exports;
     this.fwd = exports['fwd'] as FwdFn;
     this.bwd = exports['bwd'] as BwdFn;
   }
 
   static create(): WasmLstm | null {
     if (typeof WebAssembly === 'undefined') return null;
-    const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: (CHUNK_FLOATS * 4) / PAGE }, funcs: [emitForward(), emitBackward()] });
-    return buildModule(bytes, (module) => new WasmLstm(module));
+    const scratch = new Scratch(CHUNK_FLOATS * 4);
+    const bytes = emitModule({ memory: scratch.spec, funcs: [emitForward(), emitBackward()] });
+    return buildModule(bytes, (module) => new WasmLstm(module, scratch));
   }
 
-  /** Rows per chunk for `perRow` floats a row, growing the memory if even one row does not fit. */
-  private rowsPerChunk(perRow: number): number {
-    const rows = Math.max(1, Math.floor(CHUNK_FLOATS / perRow));
-    const need = rows * perRow * 4;
-    if (need > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
-      this.f32 = new Float32Array(this.memory.buffer);
+  /**
+   * Runs `call(pointers, first row, rows)` over b rows: one call for all of them when every
+   * operand is on the heap, else in chunks whose off-heap inputs are copied into the scratch
+   * first and whose off-heap output (the last operand) is copied out after.
+   */
+  private run(operands: readonly [Float32Array, number][], b: number, call: (ptrs: number[], rows: number) => void): void {
+    const perRow = operands.reduce((a, [, width]) => a + width, 0);
+    let area = 0;
+    const ops: Operand[] = operands.map(([array, width]) => {
+      const at = heapAddress(array);
+      const op = { array, width, at, area };
+      if (at < 0) area += width; // staged operands' areas, per row for now
+      return op;
+    });
+    const per = area === 0 ? b : Math.min(b, Math.max(1, Math.floor(CHUNK_FLOATS / perRow)));
+    this.scratch.ensure(per * area * 4);
+    const { f32: f, at: base } = this.scratch;
+    const out = ops[ops.length - 1]!;
+    for (let r = 0; r < b; r += per) {
+      const k = Math.min(per, b - r);
+      const ptrs = ops.map((op) => {
+        if (op.at >= 0) return op.at + r * op.width * 4;
+        if (op !== out) f.set(op.array.subarray(r * op.width, (r + k) * op.width), per * op.area);
+        return base + per * op.area * 4;
+      });
+      call(ptrs, k);
+      if (out.at < 0) out.array.set(f.subarray(per * out.area, per * out.area + k * out.width), r * out.width);
     }
-    return rows;
   }
 
   /** out [b, 2u] = [h' | c'] from z [b, 4u] and c [b, u] (contiguous); u % 4 === 0, u > 0. */
   forward(z: Float32Array, c: Float32Array, out: Float32Array, b: number, u: number): void {
-    const per = this.rowsPerChunk(7 * u);
-    const f = this.f32;
-    // areas: z, c, out (every offset a multiple of 4 floats: 16-byte aligned vectors)
-    const [zAt, cAt, oAt] = [0, per * 4 * u, per * 5 * u];
-    for (let r = 0; r < b; r += per) {
-      const k = Math.min(per, b - r);
-      f.set(z.subarray(r * 4 * u, (r + k) * 4 * u), zAt);
-      f.set(c.subarray(r * u, (r + k) * u), cAt);
-      this.fwd(zAt * 4, cAt * 4, oAt * 4, k, u);
-      out.set(f.subarray(oAt, oAt + k * 2 * u), r * 2 * u);
-    }
+    this.run([[z, 4 * u], [c, u], [out, 2 * u]], b, ([zp, cp, op], rows) => this.fwd(zp!, cp!, op!, rows, u));
   }
 
   /** out [b, 5u] = [dz | dc] from z [b, 4u], c [b, u] and dy [b, 2u] (contiguous); u % 4 === 0, u > 0. */
   backward(z: Float32Array, c: Float32Array, dy: Float32Array, out: Float32Array, b: number, u: number): void {
-    const per = this.rowsPerChunk(12 * u);
-    const f = this.f32;
-    const [zAt, cAt, dAt, oAt] = [0, per * 4 * u, per * 5 * u, per * 7 * u];
-    for (let r = 0; r < b; r += per) {
-      const k = Math.min(per, b - r);
-      f.set(z.subarray(r * 4 * u, (r + k) * 4 * u), zAt);
-      f.set(c.subarray(r * u, (r + k) * u), cAt);
-      f.set(dy.subarray(r * 2 * u, (r + k) * 2 * u), dAt);
-      this.bwd(zAt * 4, cAt * 4, dAt * 4, oAt * 4, k, u);
-      out.set(f.subarray(oAt, oAt + k * 5 * u), r * 5 * u);
-    }
+    this.run([[z, 4 * u], [c, u], [dy, 2 * u], [out, 5 * u]], b, ([zp, cp, dp, op], rows) => this.bwd(zp!, cp!, dp!, op!, rows, u));
   }
 }
 
