@@ -288,8 +288,9 @@ export function createMatmul(pick: (work: number) => GemmChoice): (a: TensorInfo
         ldb = fixed !== null ? fixed.ldb : g.prepareB(m, k, n, bm, arena.bPtr);
         packedAt = bm.offset;
       }
-      const ldc = g.compute(m, n, k, am, arena!.aPtr, bAt, arena!.cPtr, parallel, ldb);
-      g.copyOut(m, n, arena!.cPtr, ldc, out, t * m * n);
+      const direct = g.directC(m, n, out, t * m * n); // C written in place: no copy out
+      const ldc = g.compute(m, n, k, am, arena!.aPtr, bAt, direct >= 0 ? direct : arena!.cPtr, parallel, ldb);
+      if (direct < 0) g.copyOut(m, n, arena!.cPtr, ldc, out, t * m * n);
     });
     return out;
   };

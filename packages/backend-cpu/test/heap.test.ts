@@ -188,3 +188,38 @@ describe('matmul on heap operands', () => {
     });
   });
 });
+
+describe('matmul writing C straight into a heap output', () => {
+  const reference = createCpuBackend({ kernels: 'reference' });
+  const threaded = createCpuBackend({ threads: 2, threadMinWork: 1 });
+  afterAll(() => {
+    reference.dispose?.();
+    threaded.dispose?.();
+  });
+
+  it('equals the reference where no padding is needed (m even, n a multiple of 16), k blocked or not, batched, threaded', () => {
+    const next = rng(11);
+    // [batch, m, k, n]: direct (m % 2 = 0, n % 16 = 0) next to padded ones
+    const cases = [[1, 6, 37, 32], [1, 128, 300, 64], [3, 4, 20, 16], [1, 5, 37, 32], [1, 6, 37, 33], [2, 64, 513, 48]] as const;
+    for (const backend of [cpu, threaded]) {
+      for (const [batch, m, k, n] of cases) {
+        const a = Float32Array.from({ length: batch * m * k }, () => next() - 0.5);
+        const b = Float32Array.from({ length: batch * k * n }, () => next() - 0.5);
+        const run = (on: typeof cpu): Float32Array =>
+          withBackend(on, () => {
+            const ta = tensor(a, [batch, m, k]);
+            const tb = tensor(b, [batch, k, n]);
+            const c = matmul(ta, tb);
+            const out = Float32Array.from(c.dataSync() as Float32Array);
+            for (const t of [ta, tb, c]) t.dispose();
+            return out;
+          });
+        const got = run(backend);
+        const want = run(reference);
+        for (let i = 0; i < got.length; i++) {
+          expect(Math.abs(got[i]! - want[i]!), `${batch}x${m}x${k}x${n} [${i}]`).toBeLessThan(1e-4 * Math.sqrt(k));
+        }
+      }
+    }
+  });
+});

@@ -795,6 +795,17 @@ export class WasmGemm {
     return ldc;
   }
 
+  /**
+   * Where the kernel may write C straight into out[at..] (m x n row-major): out on the heap, and
+   * C needs no padding (m a multiple of MR, n of NR), so the tiles are exactly its rows; -1
+   * otherwise (C then goes to the arena and `copyOut` copies its corner).
+   */
+  directC(m: number, n: number, out: Float32Array, at: number): number {
+    if (m % MR !== 0 || n % NR !== 0) return -1;
+    const o = heapAddress(out);
+    return o >= 0 && at + m * n <= out.length ? o + at * 4 : -1;
+  }
+
   /** Copies the m x n corner of padded C (row stride ldc floats) to out[at..]. */
   copyOut(m: number, n: number, cPtr: number, ldc: number, out: Float32Array, at: number): void {
     const f = this.f32;
@@ -842,8 +853,9 @@ export class WasmGemm {
     const { bPtr, aPtr, cPtr } = this.arena(m, n, k);
     const bAt = fixed !== null ? fixed.ptr : bPtr;
     const ldb = fixed !== null ? fixed.ldb : this.prepareB(m, k, n, b, bPtr);
-    const ldc = this.compute(m, n, k, a, aPtr, bAt, cPtr, parallel, ldb);
-    this.copyOut(m, n, cPtr, ldc, out, at);
+    const direct = this.directC(m, n, out, at);
+    const ldc = this.compute(m, n, k, a, aPtr, bAt, direct >= 0 ? direct : cPtr, parallel, ldb);
+    if (direct < 0) this.copyOut(m, n, cPtr, ldc, out, at);
   }
 
   /** Runs the kernel a few times so V8 tiers it up before real work (workers share the compiled code). */
