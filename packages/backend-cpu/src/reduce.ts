@@ -1,5 +1,6 @@
 import { sizeOf, type DType, type ReduceOp, type TensorInfo, type TypedArray } from '@nabla/tensor';
-import { alloc, bufferOf, collapse, toContiguous } from './strided.js';
+import { heapAddress } from './heap.js';
+import { alloc, allocFull, bufferOf, collapse, toContiguous } from './strided.js';
 import { CHUNK } from './wasm/elementwise.js';
 import { wasmReduce } from './wasm/reduce.js';
 
@@ -164,10 +165,13 @@ export function fastReduce(x: TensorInfo, op: ReduceOp, axes: number, outDtype: 
   const engine = wasmReduce();
   if (!engine) return reduceRows(x, op, axes, outer, inner, outDtype);
   const lead = op === 'sum' ? leadingLayout(x, axes) : null;
-  // the chunk takes whole rows, gaps included: a stride far past the run would copy mostly gaps,
-  // and a run over half a chunk would leave one row a call; the JS sumLeading then
-  if (lead && (lead.step > 2 * lead.cols || lead.cols > CHUNK / 2)) return reduceRows(x, op, axes, outer, inner, outDtype);
-  const out = new Float32Array(outer);
+  // off the heap the chunk takes whole rows, gaps included: a stride far past the run would copy
+  // mostly gaps, and a run over half a chunk would leave one row a call; the JS sumLeading then.
+  // On the heap the kernel reads the rows where they lie, whatever the stride (runs up to CHUNK:
+  // its accumulators)
+  const staged = lead !== null && heapAddress(bufferOf(x)) < 0;
+  if (lead && (staged ? lead.step > 2 * lead.cols || lead.cols > CHUNK / 2 : lead.cols > CHUNK)) return reduceRows(x, op, axes, outer, inner, outDtype);
+  const out = allocFull('float32', outer) as Float32Array;
   if (lead) {
     engine.sumLeading(bufferOf(x) as Float32Array, x.offset, lead.rows, lead.cols, lead.step, out);
     return out;

@@ -1,5 +1,6 @@
 import type { DType, ReduceOp, TensorInfo, TypedArray } from '@nabla/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { heapAddress, heapArray, heapRelease } from '../src/heap.js';
 import { fastReduce, reduce, WASM_REDUCE_MIN_ELEMENTS, WASM_REDUCE_MIN_INNER } from '../src/reduce.js';
 import { CHUNK } from '../src/wasm/elementwise.js';
 import { wasmReduce } from '../src/wasm/reduce.js';
@@ -261,6 +262,87 @@ describe('fastReduce (wasm SIMD) against reduce (the JS reference)', () => {
       const out = new Float32Array(rows);
       engine.sumRows(buf, rows, inner, out);
       expectSumClose(out, reduce(x, 'sum', 1, 'float32'), buf, inner, `engine sum [${rows}, ${inner}]`);
+    }
+  });
+});
+
+describe('reduction kernels on heap and foreign inputs', () => {
+  const engine = wasmReduce()!;
+  const SENTINEL = -7.25;
+  /** src's floats at `offset` of an array on the heap or in JS, 8 sentinels after them (the array goes in `held`). */
+  const place = (src: Float32Array, onHeap: boolean, held: Float32Array[], offset = 0): Float32Array => {
+    const n = offset + src.length + 8;
+    const room = onHeap ? (heapArray('float32', n) as Float32Array) : new Float32Array(n);
+    expect(heapAddress(room) >= 0).toBe(onHeap);
+    room.fill(SENTINEL);
+    room.set(src, offset);
+    held.push(room);
+    return room.subarray(0, offset + src.length);
+  };
+  const release = (held: Float32Array[], label: string): void => {
+    for (const room of held) {
+      expect([...room.subarray(room.length - 8)], `${label}: past a view`).toEqual(new Array(8).fill(SENTINEL));
+      heapRelease(room);
+    }
+  };
+
+  const shapes: [number, number][] = [[33, 3], [100, 7], [64, 1000], [20000, 2], [3 * CHUNK, 1], [2, CHUNK + 5], [1, 3 * CHUNK + 1]];
+  for (const [outer, inner] of shapes) {
+    it(`row sums, max and min give the foreign-only bits for every placement: [${outer}, ${inner}]`, () => {
+      const buf = data(outer * inner, outer + inner, SPECIAL, 0.01);
+      const ops = ['sum', 'max', 'min'] as const;
+      const run = (op: (typeof ops)[number], src: Float32Array, out: Float32Array): void =>
+        op === 'sum' ? engine.sumRows(src, outer, inner, out) : engine.extremeRows(op, src, outer, inner, out);
+      for (const op of ops) {
+        const want = new Float32Array(outer);
+        run(op, buf, want);
+        if (op !== 'sum') expectSameBits(want, reduce(rowMajor(buf, [outer, inner]), op, 1, 'float32'), `${op} reference`);
+        for (let mask = 0; mask < 4; mask++) {
+          const held: Float32Array[] = [];
+          const src = place(buf, (mask & 1) !== 0, held);
+          const out = place(new Float32Array(outer), (mask & 2) !== 0, held);
+          run(op, src, out);
+          const label = `${op} [${outer}, ${inner}] mask=${mask}`;
+          expectSameBits(out, want, label);
+          expectSameBits(src, buf, `${label} input untouched`);
+          release(held, label);
+        }
+      }
+    });
+  }
+
+  it('leading-axis sums read heap inputs in place, any stride, with the reference bits', () => {
+    const shapes: [number, number, number, number][] = [
+      [128, 256, 256, 0], [100, 7, 7, 2], [1000, 10, 13, 1], [128, 64, 200, 3], [3, CHUNK / 2 + 1, CHUNK / 2 + 1, 0], [50, CHUNK, CHUNK + 4, 1],
+    ];
+    let seed = 70;
+    for (const [rows, cols, step, offset] of shapes) {
+      const values = data(rows * step, seed++, SPECIAL, 0.002);
+      const want = reduce(view(values, [cols, rows], [1, step]), 'sum', 1, 'float32');
+      for (const onHeap of [false, true]) {
+        const held: Float32Array[] = [];
+        const buf = place(values, onHeap, held, offset);
+        const x = view(buf, [cols, rows], [1, step], offset);
+        const label = `leading [${rows}, ${cols}] step ${step} heap=${onHeap}`;
+        const sumLeading = vi.spyOn(engine, 'sumLeading');
+        const set = vi.spyOn(Float32Array.prototype, 'set');
+        let copies: number;
+        try {
+          expectSameBits(fastReduce(x, 'sum', 1, 'float32'), want, label);
+          copies = set.mock.calls.length;
+          // on the heap the wasm kernel takes every layout here (the input copied nowhere, only the
+          // results copied out), off it the chunk's limits send some to the JS loop
+          if (onHeap) expect(sumLeading, label).toHaveBeenCalledTimes(1);
+        } finally {
+          set.mockRestore();
+          sumLeading.mockRestore();
+        }
+        if (onHeap) expect(copies, label).toBe(1);
+        const direct = place(new Float32Array(cols), onHeap, held);
+        engine.sumLeading(buf, offset, rows, cols, step, direct);
+        expectSameBits(direct, want, `${label} engine`);
+        release(held, label);
+      }
     }
   });
 });

@@ -1,14 +1,17 @@
+import { heapAddress } from '../heap.js';
 import { buildModule, Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef } from './emit.js';
 import { CHUNK } from './elementwise.js';
+import { Scratch } from './math.js';
 
 /**
  * float32 sum, max and min reductions in WebAssembly SIMD.
  *
- * As in elementwise.ts, tensors live in JS arrays, so the input is streamed through this module's
- * memory in chunks of CHUNK floats (64 KiB, in L2) with `TypedArray.set`, one call per chunk. A
- * chunk holds as many whole rows as fit, and each call reduces all of them, so short rows cost one
- * JS-to-wasm call per chunk, not per row; a row longer than a chunk is reduced chunk by chunk and
- * the partial results combined in JSimd.
+ * As in elementwise.ts, an input on the wasm heap is read where it lies; any other is streamed
+ * through this module's scratch in chunks of CHUNK floats (64 KiB, in L2) with `TypedArray.set`,
+ * one call per chunk. A chunk holds as many whole rows as fit, and each call reduces all of them,
+ * so short rows cost one JS-to-wasm call per chunk, not per row (on the heap, one call per CHUNK
+ * rows); a row longer than a chunk is reduced chunk by chunk, in place or staged alike (so both
+ * add in the same order), and the partial results combined in JS.
  *
  * sum: pairs of floats are promoted to f64x2 and added into four float64 accumulators, and each
  * row's lanes are added once at the end; partial sums are added in JS float64 and the result
@@ -190,10 +193,10 @@ function emitSumCols(): FuncDef {
 type RowsFn = (src: number, n: number, rows: number, out: number) => void;
 type ColsFn = (src: number, rows: number, cols: number, stride: number, acc: number) => void;
 
-/** Byte address of the results (a float64 or float32 per row) and of the leading sum's accumulators. */
+/** Byte offset in the scratch of the results (a float64 or float32 per row) and of the leading sum's accumulators. */
 const RESULTS = CHUNK * 4;
-/** The input chunk, then CHUNK float64 results / accumulators and a padding slot, in 64 KiB pages. */
-const PAGES = Math.ceil((RESULTS + (CHUNK + 2) * 8) / 65536);
+/** The input chunk, then CHUNK float64 results / accumulators and a padding slot. */
+const SCRATCH_BYTES = RESULTS + (CHUNK + 2) * 8;
 
 /** The first element of src[start, start + n) equal to 0, with its sign (the reference's max/min when that is ±0). */
 function firstZero(src: Float32Array, start: number, n: number): number {
@@ -201,18 +204,15 @@ function firstZero(src: Float32Array, start: number, n: number): number {
   return 0; // not reached: a zero result is one of the row's elements
 }
 
-/** The module instance: the input chunk at byte 0, results / accumulators at RESULTSimd. */
+/** The module instance: its scratch holds the input chunk at offset 0, results / accumulators at RESULTS. */
 export class WasmReduce {
-  private readonly f32: Float32Array;
-  private readonly f64: Float64Array;
+  private readonly scratch: Scratch;
   private readonly rowFns: Record<'sum' | 'max' | 'min', RowsFn>;
   private readonly colsFn: ColsFn;
 
-  private constructor(module: WebAssembly.Module) {
-    const memory = new WebAssembly.Memory({ initial: PAGES });
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    this.f32 = new Float32Array(memory.buffer);
-    this.f64 = new Float64Array(memory.buffer);
+  private constructor(module: WebAssembly.Module, scratch: Scratch) {
+    this.scratch = scratch;
+    const exports = new WebAssembly.Instance(module, { env: { memory: scratch.memory } }).exports;
     this.rowFns = { sum: exports['sum'] as RowsFn, max: exports['max'] as RowsFn, min: exports['min'] as RowsFn };
     this.colsFn = exports['cols'] as ColsFn;
   }
@@ -221,25 +221,27 @@ export class WasmReduce {
   static create(): WasmReduce | null {
     if (typeof WebAssembly === 'undefined') return null;
     const funcs = [emitSumRows(), emitExtremeRows('max'), emitExtremeRows('min'), emitSumCols()];
-    const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: PAGES }, funcs });
-    return buildModule(bytes, (module) => new WasmReduce(module));
+    const scratch = new Scratch(SCRATCH_BYTES);
+    const bytes = emitModule({ memory: scratch.spec, funcs });
+    return buildModule(bytes, (module) => new WasmReduce(module, scratch));
   }
 
   /** out[r] = the float64 sum of src row r (outer rows of inner ≥ 1 floats, packed), rounded once. */
   sumRows(src: Float32Array, outer: number, inner: number, out: Float32Array): void {
     const fn = this.rowFns.sum;
-    const f64 = this.f64;
+    const { f64, at: base } = this.scratch;
+    const results = base + RESULTS;
     if (inner <= CHUNK) {
-      this.eachChunkOfRows(src, outer, inner, (r0, rows) => {
-        fn(0, inner, rows, RESULTS);
+      this.eachChunkOfRows(src, outer, inner, (ptr, r0, rows) => {
+        fn(ptr, inner, rows, results);
         for (let i = 0, at = RESULTS / 8; i < rows; i++) out[r0 + i] = f64[at + i]!;
       });
       return;
     }
     for (let r = 0; r < outer; r++) {
       let s = 0;
-      this.eachChunkOfRow(src, r * inner, inner, (len) => {
-        fn(0, len, 1, RESULTS);
+      this.eachChunkOfRow(src, r * inner, inner, (ptr, len) => {
+        fn(ptr, len, 1, results);
         s += f64[RESULTS / 8]!;
       });
       out[r] = s;
@@ -249,17 +251,18 @@ export class WasmReduce {
   /** out[r] = the max (or min) of src row r, as the reference's fold: NaN if any, else the first of equal values. */
   extremeRows(op: 'max' | 'min', src: Float32Array, outer: number, inner: number, out: Float32Array): void {
     const fn = this.rowFns[op];
-    const f32 = this.f32;
+    const { f32, at: base } = this.scratch;
+    const results = base + RESULTS;
     if (inner <= CHUNK) {
-      this.eachChunkOfRows(src, outer, inner, (r0, rows) => {
-        fn(0, inner, rows, RESULTS);
+      this.eachChunkOfRows(src, outer, inner, (ptr, r0, rows) => {
+        fn(ptr, inner, rows, results);
         for (let i = 0, at = RESULTS / 4; i < rows; i++) out[r0 + i] = f32[at + i]!;
       });
     } else {
       for (let r = 0; r < outer; r++) {
         let m = src[r * inner]!;
-        this.eachChunkOfRow(src, r * inner, inner, (len) => {
-          fn(0, len, 1, RESULTS);
+        this.eachChunkOfRow(src, r * inner, inner, (ptr, len) => {
+          fn(ptr, len, 1, results);
           const v = f32[RESULTS / 4]!;
           if (v !== v || (op === 'max' ? v > m : v < m)) m = v; // a NaN m stays: no comparison is true
         });
@@ -271,38 +274,58 @@ export class WasmReduce {
 
   /**
    * out[j] = Σ_r src[offset + r·step + j] for j < cols, r < rows, in the reference's order (row by
-   * row, float64), so the same float32 bits. Needs cols ≤ step and cols ≤ CHUNK: each chunk holds
-   * the span of whole rows, gaps between them included (so the caller keeps step near cols).
+   * row, float64), so the same float32 bits. Needs cols ≤ step and cols ≤ CHUNK: off the heap each
+   * chunk holds the span of whole rows, gaps between them included (so the caller keeps step near
+   * cols); on the heap one call reads every row where it lies.
    */
   sumLeading(src: Float32Array, offset: number, rows: number, cols: number, step: number, out: Float32Array): void {
-    const f32 = this.f32;
+    const { f32, f64, at: base } = this.scratch;
     const acc = RESULTS / 8;
-    this.f64.fill(0, acc, acc + cols + 2);
-    const perChunk = Math.floor((CHUNK - cols) / step) + 1;
-    for (let r0 = 0, p = offset; r0 < rows; r0 += perChunk, p += perChunk * step) {
-      const k = Math.min(perChunk, rows - r0);
-      f32.set(src.subarray(p, p + (k - 1) * step + cols), 0);
-      this.colsFn(0, k, cols, step * 4, RESULTS);
+    f64.fill(0, acc, acc + cols + 2);
+    const X = heapAddress(src);
+    if (X >= 0) {
+      this.colsFn(X + offset * 4, rows, cols, step * 4, base + RESULTS);
+    } else {
+      const perChunk = Math.floor((CHUNK - cols) / step) + 1;
+      for (let r0 = 0, p = offset; r0 < rows; r0 += perChunk, p += perChunk * step) {
+        const k = Math.min(perChunk, rows - r0);
+        f32.set(src.subarray(p, p + (k - 1) * step + cols), 0);
+        this.colsFn(base, k, cols, step * 4, base + RESULTS);
+      }
     }
-    out.set(this.f64.subarray(acc, acc + cols));
+    out.set(f64.subarray(acc, acc + cols));
   }
 
-  /** Copies whole rows (inner ≤ CHUNK) into the chunk, as many as fit, and calls fn(first row, rows). */
-  private eachChunkOfRows(src: Float32Array, outer: number, inner: number, fn: (r0: number, rows: number) => void): void {
-    const perChunk = Math.floor(CHUNK / inner);
+  /**
+   * Calls fn(address, first row, rows) over groups of whole rows (inner ≤ CHUNK): on the heap
+   * CHUNK rows at a time where they lie (the results area's capacity), else as many as fit in a
+   * chunk, copied into the scratch.
+   */
+  private eachChunkOfRows(src: Float32Array, outer: number, inner: number, fn: (ptr: number, r0: number, rows: number) => void): void {
+    const X = heapAddress(src);
+    const perChunk = X >= 0 ? CHUNK : Math.floor(CHUNK / inner);
     for (let r0 = 0; r0 < outer; r0 += perChunk) {
       const rows = Math.min(perChunk, outer - r0);
-      this.f32.set(rows * inner === src.length ? src : src.subarray(r0 * inner, (r0 + rows) * inner), 0);
-      fn(r0, rows);
+      if (X >= 0) {
+        fn(X + r0 * inner * 4, r0, rows);
+        continue;
+      }
+      this.scratch.f32.set(rows * inner === src.length ? src : src.subarray(r0 * inner, (r0 + rows) * inner), 0);
+      fn(this.scratch.at, r0, rows);
     }
   }
 
-  /** Copies src[start, start + n) into the chunk a CHUNK at a time and calls fn(length) after each. */
-  private eachChunkOfRow(src: Float32Array, start: number, n: number, fn: (len: number) => void): void {
+  /** Calls fn(address, length) for src[start, start + n) a CHUNK at a time: in place on the heap, else copied into the scratch. */
+  private eachChunkOfRow(src: Float32Array, start: number, n: number, fn: (ptr: number, len: number) => void): void {
+    const X = heapAddress(src);
     for (let i = 0; i < n; i += CHUNK) {
       const len = Math.min(CHUNK, n - i);
-      this.f32.set(len === src.length ? src : src.subarray(start + i, start + i + len), 0);
-      fn(len);
+      if (X >= 0) {
+        fn(X + (start + i) * 4, len);
+        continue;
+      }
+      this.scratch.f32.set(len === src.length ? src : src.subarray(start + i, start + i + len), 0);
+      fn(this.scratch.at, len);
     }
   }
 }
