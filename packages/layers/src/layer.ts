@@ -332,19 +332,21 @@ export abstract class Layer {
     const spec = this.inputSpec;
     if (!spec) return;
     const rank = shape.length;
-    const head = `Input of layer '${this.name}' (${this.className}) is incompatible with the layer`;
-    const b = this.buildInputShape;
-    const built = b && !isShapeList(b) ? ` (the layer was built for input shape ${fmtShape(b)})` : '';
-    const got = `got input shape ${fmtShape(shape)}`;
-    if (spec.ndim !== undefined && rank !== spec.ndim) throw new RangeError(`${head}: expected rank ${spec.ndim}${built}, ${got}`);
-    if (spec.minNdim !== undefined && rank < spec.minNdim) throw new RangeError(`${head}: expected rank >= ${spec.minNdim}${built}, ${got}`);
-    if (spec.maxNdim !== undefined && rank > spec.maxNdim) throw new RangeError(`${head}: expected rank <= ${spec.maxNdim}${built}, ${got}`);
+    // the message is built only on failure: this runs on every call of the layer
+    const fail = (expected: string): RangeError => {
+      const b = this.buildInputShape;
+      const built = b && !isShapeList(b) ? ` (the layer was built for input shape ${fmtShape(b)})` : '';
+      return new RangeError(`Input of layer '${this.name}' (${this.className}) is incompatible with the layer: ${expected}${built}, got input shape ${fmtShape(shape)}`);
+    };
+    if (spec.ndim !== undefined && rank !== spec.ndim) throw fail(`expected rank ${spec.ndim}`);
+    if (spec.minNdim !== undefined && rank < spec.minNdim) throw fail(`expected rank >= ${spec.minNdim}`);
+    if (spec.maxNdim !== undefined && rank > spec.maxNdim) throw fail(`expected rank <= ${spec.maxNdim}`);
     for (const [k, size] of Object.entries(spec.axes ?? {})) {
       const a = Number(k);
       const ax = a < 0 ? rank + a : a;
-      if (ax < 0 || ax >= rank) throw new RangeError(`${head}: expected an axis ${a}${built}, ${got}`);
+      if (ax < 0 || ax >= rank) throw fail(`expected an axis ${a}`);
       const d = shape[ax];
-      if (d !== null && d !== size) throw new RangeError(`${head}: expected axis ${a} of the input to have size ${size}${built}, ${got}`);
+      if (d !== null && d !== size) throw fail(`expected axis ${a} of the input to have size ${size}`);
     }
   }
 
