@@ -87,7 +87,8 @@ export function heapMemory(): WebAssembly.Memory | null {
 /** Bytes a request of `bytes` takes: the smallest of 2^e, 1.25, 1.5, 1.75 x 2^e that holds it. */
 export function classSize(bytes: number): number {
   if (bytes <= MIN_BLOCK) return MIN_BLOCK;
-  const e = Math.floor(Math.log2(bytes - 1));
+  if (bytes > 2 ** 31) return 2 ** Math.ceil(Math.log2(bytes)); // past the heap's reach anyway
+  const e = 31 - Math.clz32(bytes - 1); // 2^e < bytes <= 2^(e+1)
   const quarter = 2 ** (e - 2);
   return 2 ** e + Math.ceil((bytes - 2 ** e) / quarter) * quarter;
 }
@@ -198,7 +199,14 @@ export function heapAddress(array: ArrayBufferView): number {
   return s && s.buffers.has(array.buffer) ? array.byteOffset : -1;
 }
 
-/** Blocks and bytes in use, bytes on free lists, and the memory's size (for tests and the bench). */
+/**
+ * The wasm heap's blocks and bytes in use, bytes on its free lists, and its memory's size (all 0
+ * where there is no heap): what tensor storage and kernel scratch hold on the CPU backend.
+ *
+ * @example
+ * import { heapStats } from '@nabla/backend-cpu';
+ * console.log(`${(heapStats().bytesInUse / 2 ** 20).toFixed(1)} MiB of tensors and scratch`);
+ */
 export function heapStats(): { blocks: number; bytesInUse: number; bytesFree: number; memoryBytes: number } {
   const s = state;
   if (!s) return { blocks: 0, bytesInUse: 0, bytesFree: 0, memoryBytes: 0 };

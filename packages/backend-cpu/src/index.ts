@@ -13,5 +13,6 @@ export { createWasmGemm, emitGemmModule, gemmUsesFma, WasmGemm } from './wasm/ge
 export { gemm } from './matmul.js';
 export { erf, roundHalfEven } from './unary.js';
 export { toContiguous } from './strided.js';
+export { heapStats } from './heap.js';
 
 registerBackend({ name: 'cpu', priority: 1, create: createCpuBackend });

@@ -79,6 +79,22 @@ describe('the wasm heap allocator', () => {
 });
 
 describe('backend arrays on the heap', () => {
+  it('a backend\'s GEMM region goes back to the heap when the backend is disposed, grown or not', () => {
+    const before = heapStats().bytesInUse;
+    const backend = createCpuBackend({ threads: 1 });
+    expect(heapStats().bytesInUse).toBeGreaterThan(before); // its GEMM's region
+    withBackend(backend, () => {
+      // a product larger than the first region: the region is replaced by a larger block
+      const a = tensor(new Float32Array(300 * 700).fill(0.5), [300, 700]);
+      const b = tensor(new Float32Array(700 * 500).fill(2), [700, 500]);
+      const c = matmul(a, b);
+      expect((c.dataSync() as Float32Array)[1234]).toBe(700);
+      for (const t of [a, b, c]) t.dispose();
+    });
+    backend.dispose?.();
+    expect(heapStats().bytesInUse).toBe(before);
+  });
+
   it('alloc zero-fills a reused block; allocFull leaves it; small arrays stay in JS', () => {
     const a = allocFull('float32', 5000);
     a.fill(9);
