@@ -1,5 +1,6 @@
 import { sizeOf, type PoolGeometry, type Shape, type TensorInfo, type TypedArray, type WindowParams } from '@nabla/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { heapAddress, heapArray, heapRelease } from '../src/heap.js';
 import { fusedKernels } from '../src/fused.js';
 import { fastReluGrad, RELU_GRAD_WASM_MIN, reluGradReference } from '../src/relu-grad.js';
 import {
@@ -324,5 +325,143 @@ describe('wasm SIMD reluGrad against the JS loop', () => {
     expectSameBits(fastReluGrad(t(xb), t(db)), oracle(t(xb), t(db)) as Float32Array, 'transposed');
     const o = (b: Float32Array): TensorInfo => ({ buffer: b, dtype: 'float32', shape: [r, c], strides: [c, 1], offset: 3 });
     expectSameBits(fastReluGrad(o(xb), o(db)), oracle(o(xb), o(db)) as Float32Array, 'offset');
+  });
+});
+
+describe('window kernels on heap and foreign operands', () => {
+  const wasm = engine!;
+  const SENTINEL = -7.25;
+  /** src's floats in a view followed by 8 sentinels, its array on the heap or in JS (collected in `held`). */
+  const place = (src: Float32Array, onHeap: boolean, held: Float32Array[]): Float32Array => {
+    const n = src.length;
+    const room = onHeap ? (heapArray('float32', n + 8) as Float32Array) : new Float32Array(n + 8);
+    expect(heapAddress(room) >= 0).toBe(onHeap);
+    room.fill(SENTINEL);
+    room.set(src);
+    held.push(room);
+    return room.subarray(0, n);
+  };
+  const release = (held: Float32Array[], label: string): void => {
+    for (const room of held) {
+      expect([...room.subarray(room.length - 8)], `${label}: written past a view`).toEqual(new Array(8).fill(SENTINEL));
+      heapRelease(room);
+    }
+  };
+  /** Runs `body` with TypedArray.prototype.set counted; returns the count. */
+  const countSets = (body: () => void): number => {
+    const set = vi.spyOn(Float32Array.prototype, 'set');
+    try {
+      body();
+      return set.mock.calls.length;
+    } finally {
+      set.mockRestore();
+    }
+  };
+
+  const POOL_SHAPES: [number, number, number, number][] = [[1, 2, 2, 4], [3, 5, 7, 8], [2, 13, 11, 32], [64, 26, 26, 32]];
+
+  it('max pooling and its gradient give the foreign-only bits for every placement, blocked or not', () => {
+    for (const [k, [nb, h, w, ch]] of POOL_SHAPES.entries()) {
+      const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+      const x = data(nb * h * w * ch, 900 + k, 'ties');
+      const dy = data(nb * oh * ow * ch, 910 + k, 'special');
+      const wantF = maxPool2dReference(view(x, [nb, h, w, ch]), POOL2);
+      const wantB = maxPool2dGradReference(view(x, [nb, h, w, ch]), view(dy, [nb, oh, ow, ch]), POOL2);
+      for (const block of nb > 60 ? [undefined] : [1, undefined]) {
+        for (let mask = 0; mask < 8; mask++) {
+          const on = (bit: number): boolean => (mask & (1 << bit)) !== 0;
+          const label = `[${nb}, ${h}, ${w}, ${ch}] block ${block} mask=${mask}`;
+          const held: Float32Array[] = [];
+          const X = place(x, on(0), held);
+          const D = place(dy, on(1), held);
+          const outF = place(new Float32Array(wantF.length), on(2), held);
+          const outB = place(new Float32Array(wantB.length), on(2), held); // zero-filled, as the contract asks
+          wasm.maxPool2x2(X, outF, nb, h, w, ch, oh, ow, block);
+          wasm.maxPool2x2Grad(X, D, outB, nb, h, w, ch, oh, ow, block);
+          expectSameBits(outF, wantF, `${label} forward`);
+          expectSameBits(outB, wantB, `${label} backward`);
+          expectSameBits(X, x, `${label} x untouched`);
+          expectSameBits(D, dy, `${label} dy untouched`);
+          release(held, label);
+        }
+      }
+    }
+  });
+
+  it('col2im gives the foreign-only bits for every placement, blocked or not', () => {
+    const cases: { n: number; h: number; w: number; c: number; k: [number, number]; s: [number, number]; d: [number, number] }[] = [
+      { n: 3, h: 13, w: 11, c: 8, k: [3, 3], s: [1, 1], d: [1, 1] },
+      { n: 2, h: 11, w: 13, c: 4, k: [2, 3], s: [1, 2], d: [2, 1] },
+      { n: 1, h: 28, w: 28, c: 32, k: [5, 5], s: [1, 1], d: [1, 1] },
+      { n: 2, h: 7, w: 7, c: 4, k: [1, 2], s: [3, 3], d: [1, 1] },
+    ];
+    for (const [i, cs] of cases.entries()) {
+      const oh = pooled(cs.h, (cs.k[0] - 1) * cs.d[0] + 1, cs.s[0]);
+      const ow = pooled(cs.w, (cs.k[1] - 1) * cs.d[1] + 1, cs.s[1]);
+      const shape = [cs.n, oh, ow, cs.k[0], cs.k[1], cs.c];
+      const dy = data(sizeOf(shape), 950 + i, 'wide');
+      const want = windowsGradReference(view(dy, shape), [cs.n, cs.h, cs.w, cs.c], { kernel: cs.k, strides: cs.s, dilations: cs.d }) as Float32Array;
+      for (const block of [1, 3000, undefined]) {
+        for (let mask = 0; mask < 4; mask++) {
+          const label = `col2im case ${i} block ${block} mask=${mask}`;
+          const held: Float32Array[] = [];
+          const D = place(dy, (mask & 1) !== 0, held);
+          const out = place(new Float32Array(want.length), (mask & 2) !== 0, held);
+          wasm.col2im(D, out, cs.n, cs.h, cs.w, cs.c, oh, ow, cs.k[0], cs.k[1], cs.s[0], cs.s[1], cs.d[0], cs.d[1], block);
+          expectSameBits(out, want, label);
+          expectSameBits(D, dy, `${label} dy untouched`);
+          release(held, label);
+        }
+      }
+    }
+  });
+
+  it('relu\'s gradient gives the foreign-only bits for every placement', () => {
+    for (const n of [4, 5, 67, 1023, RELU_CHUNK + 3, 2 * RELU_CHUNK + 4]) {
+      const x = data(n, 970 + n, 'special');
+      const dy = data(n, 980 + n, 'special');
+      const want = reluGradReference(view(x, [n]), view(dy, [n]));
+      for (let mask = 0; mask < 8; mask++) {
+        const on = (bit: number): boolean => (mask & (1 << bit)) !== 0;
+        const label = `reluGrad n=${n} mask=${mask}`;
+        const held: Float32Array[] = [];
+        const X = place(x, on(0), held);
+        const D = place(dy, on(1), held);
+        const out = place(new Float32Array(n), on(2), held);
+        wasm.reluGrad(X, D, out, n);
+        expectSameBits(out, want, label);
+        // in place over dy too (out may be dy)
+        if (mask === 7) {
+          wasm.reluGrad(X, D, D, n);
+          expectSameBits(D, want, `${label} over dy`);
+        } else expectSameBits(D, dy, `${label} dy untouched`);
+        release(held, label);
+      }
+    }
+  });
+
+  it('copies nothing when every operand is on the heap', () => {
+    const [nb, h, w, ch] = [4, 13, 12, 8];
+    const [oh, ow] = [6, 6];
+    const held: Float32Array[] = [];
+    const x = place(data(nb * h * w * ch, 990, 'ties'), true, held);
+    const dy = place(data(nb * oh * ow * ch, 991, 'wide'), true, held);
+    const pooledOut = place(new Float32Array(nb * oh * ow * ch), true, held);
+    const grad = place(new Float32Array(nb * h * w * ch), true, held);
+    const dyWin = place(data(nb * 11 * 10 * 9 * ch, 992, 'wide'), true, held); // 3x3 windows, stride 1
+    const col = place(new Float32Array(nb * h * w * ch), true, held);
+    const relu = place(new Float32Array(nb * h * w * ch), true, held);
+    const sets = countSets(() => {
+      wasm.maxPool2x2(x, pooledOut, nb, h, w, ch, oh, ow);
+      wasm.maxPool2x2Grad(x, dy, grad, nb, h, w, ch, oh, ow);
+      wasm.col2im(dyWin, col, nb, h, w, ch, 11, 10, 3, 3, 1, 1, 1, 1);
+      wasm.reluGrad(x, grad, relu, x.length);
+    });
+    expect(sets).toBe(0);
+    expectSameBits(pooledOut, maxPool2dReference(view(x, [nb, h, w, ch]), POOL2), 'pool');
+    expectSameBits(grad, maxPool2dGradReference(view(x, [nb, h, w, ch]), view(dy, [nb, oh, ow, ch]), POOL2), 'pool grad');
+    expectSameBits(col, windowsGradReference(view(dyWin, [nb, 11, 10, 3, 3, ch]), [nb, h, w, ch], { kernel: [3, 3], strides: [1, 1], dilations: [1, 1] }) as Float32Array, 'col2im');
+    expectSameBits(relu, reluGradReference(view(x, [x.length]), view(grad, [x.length])), 'reluGrad');
+    release(held, 'all on the heap');
   });
 });

@@ -1,4 +1,6 @@
+import { heapAddress } from '../heap.js';
 import { buildModule, Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef, type ValType } from './emit.js';
+import { Scratch } from './math.js';
 
 /**
  * The window kernels of CNN training in WebAssembly SIMD: 2×2/2 max pooling and its gradient,
@@ -7,10 +9,12 @@ import { buildModule, Code, emitModule, I32, Op, Simd, uleb, V128, type FuncDef,
  * takes four channels (NHWC: the channel axis is innermost, so four channels are four adjacent
  * floats of every cell).
  *
- * Tensor storage lives in JS arrays, so, as in elementwise.ts, operands are staged into this
- * module's memory with `TypedArray.set` (a memcpy) a bounded block at a time (groups of rows,
- * sized to stay in L2) and results copied back out; the memory only grows to the largest block
- * asked for, never to a tensor's size.
+ * As in elementwise.ts, operands on the wasm heap are read and written where they lie; others
+ * are staged into this module's scratch with `TypedArray.set` (a memcpy) a bounded block at a
+ * time (groups of rows, sized to stay in L2) and results copied back out; the scratch only grows
+ * to the largest block asked for, never to a tensor's size. Pooling and col2im store whole cells
+ * of channels (a multiple of 4 floats), so no vector store passes an output's end; relu's
+ * gradient takes its last n % 4 floats through the scratch.
  *
  * Every result equals the JS loops' (windows.ts, fused.ts) bit for bit, NaN payloads aside:
  * - max pooling: a pmax chain (`pmax(m, v)` keeps m unless m < v: the JS fold's `if (v > m)`,
@@ -118,18 +122,20 @@ function emitPool(): Code {
 }
 
 /**
- * poolGrad(x, dy, rows, ow, chb, rowb, tailb): the adjoint of `pool` over the same block, written
- * in place over x (each cell gets its window's share where it equals the max, else +0); the
- * tailb bytes after the last window of both rows (an odd width's last column, in no window)
- * are zeroed.
+ * poolGrad(x, dy, out, rows, ow, chb, rowb, tailb): the adjoint of `pool` over the same block,
+ * written at out, laid out as x (out may be x itself: each window is read before its cells are
+ * written): each cell gets its window's share where it equals the max, else +0; the tailb bytes
+ * after the last window of both rows (an odd width's last column, in no window) are zeroed.
  */
 function emitPoolGrad(): Code {
-  const [X, DY, ROWS, OW, CHB, ROWB, TAILB] = [0, 1, 2, 3, 4, 5, 6];
-  const [XC, CC, P, T, PB, PF] = [7, 8, 9, 10, 11, 12];
-  const regs = [13, 14, 15, 16] as const;
+  const [X, DY, OUT, ROWS, OW, CHB, ROWB, TAILB] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [XC, CC, P, T, PB, PF, DELTA] = [8, 9, 10, 11, 12, 13, 14];
+  const regs = [15, 16, 17, 18] as const;
   const [a, b, e, f] = regs;
-  const [M, MA, MB, ME, MF, SHARE] = [17, 18, 19, 20, 21, 22];
+  const [M, MA, MB, ME, MF, SHARE] = [19, 20, 21, 22, 23, 24];
   const c = new Code();
+  // stores go to a cell's address in x plus DELTA (wrapping i32 arithmetic: out may lie below x)
+  c.get(OUT).get(X).op(Op.i32Sub).set(DELTA);
   repeat(c, ROWS, () => {
     c.get(X).set(P);
     c.get(OW).set(XC);
@@ -154,7 +160,7 @@ function emitPoolGrad(): Code {
         c.get(P).get(CHB).op(Op.i32Add).set(PB);
         c.get(T).get(CHB).op(Op.i32Add).set(PF);
         for (const [ptr, mv] of [[P, MA], [PB, MB], [T, ME], [PF, MF]] as const) {
-          c.get(ptr).get(mv).get(SHARE).simd(S.and);
+          c.get(ptr).get(DELTA).op(Op.i32Add).get(mv).get(SHARE).simd(S.and);
           c.store();
         }
         bump(c, P, 16, true);
@@ -167,9 +173,9 @@ function emitPoolGrad(): Code {
     c.get(TAILB).op(Op.if, Op.void);
     c.get(TAILB).set(CC);
     repeat(c, CC, () => {
-      c.get(P).simd(S.const, ...new Array<number>(16).fill(0));
+      c.get(P).get(DELTA).op(Op.i32Add).simd(S.const, ...new Array<number>(16).fill(0));
       c.store();
-      c.get(P).get(ROWB).op(Op.i32Add).simd(S.const, ...new Array<number>(16).fill(0));
+      c.get(P).get(DELTA).op(Op.i32Add).get(ROWB).op(Op.i32Add).simd(S.const, ...new Array<number>(16).fill(0));
       c.store();
       bump(c, P, 16, true);
       c.get(CC).i32(15).op(Op.i32Sub).set(CC);
@@ -290,27 +296,26 @@ export const COL2IM_BLOCK = 65536;
 /** Floats per operand per reluGrad chunk (64 KiB, as elementwise.ts's CHUNK). */
 export const RELU_CHUNK = 16384;
 
-/** The module's instance and its memory, which grows to the largest block staged so far. */
+/** The scratch's first size (it grows to the largest block staged so far). */
+const SCRATCH_BYTES = 65536;
+
+/** The module's instance and its scratch, which grows to the largest block staged so far. */
 export class WasmWindows {
-  private readonly memory: WebAssembly.Memory;
-  private f32: Float32Array;
-  private f64: Float64Array;
+  private readonly scratch: Scratch;
   private readonly pool: Fn;
   private readonly poolGrad: Fn;
   private readonly col2imRow: Fn;
   private readonly demote: Fn;
   private readonly relu: Fn;
 
-  private constructor(module: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 1 });
-    const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, Fn>;
+  private constructor(module: WebAssembly.Module, scratch: Scratch) {
+    this.scratch = scratch;
+    const exports = new WebAssembly.Instance(module, { env: { memory: scratch.memory } }).exports as Record<string, Fn>;
     this.pool = exports['pool']!;
     this.poolGrad = exports['poolGrad']!;
     this.col2imRow = exports['col2imRow']!;
     this.demote = exports['demote']!;
     this.relu = exports['reluGrad']!;
-    this.f32 = new Float32Array(this.memory.buffer);
-    this.f64 = new Float64Array(this.memory.buffer);
   }
 
   /** null where WebAssembly or its SIMD proposal is unavailable. */
@@ -318,40 +323,39 @@ export class WasmWindows {
     if (typeof WebAssembly === 'undefined') return null;
     const funcs: FuncDef[] = [
       { name: 'pool', params: i32s(6), results: [], locals: [...i32s(4), ...new Array<ValType>(4).fill(V128)], body: emitPool() },
-      { name: 'poolGrad', params: i32s(7), results: [], locals: [...i32s(6), ...new Array<ValType>(10).fill(V128)], body: emitPoolGrad() },
+      { name: 'poolGrad', params: i32s(8), results: [], locals: [...i32s(7), ...new Array<ValType>(10).fill(V128)], body: emitPoolGrad() },
       { name: 'col2imRow', params: i32s(13), results: [], locals: i32s(10), body: emitCol2imRow() },
       { name: 'demote', params: i32s(3), results: [], locals: [], body: emitDemote() },
       { name: 'reluGrad', params: i32s(4), results: [], locals: [], body: emitReluGrad() },
     ];
-    const bytes = emitModule({ memory: { module: 'env', field: 'memory', initial: 1 }, funcs });
-    return buildModule(bytes, (module) => new WasmWindows(module));
-  }
-
-  /** Makes the memory at least `bytes` long (views renewed after a grow). */
-  private ensure(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.memory.grow(Math.ceil((bytes - have) / 65536));
-    this.f32 = new Float32Array(this.memory.buffer);
-    this.f64 = new Float64Array(this.memory.buffer);
+    const scratch = new Scratch(SCRATCH_BYTES);
+    const bytes = emitModule({ memory: scratch.spec, funcs });
+    return buildModule(bytes, (module) => new WasmWindows(module, scratch));
   }
 
   /**
    * 2×2 max pooling at stride 2 of contiguous NHWC src [nb, h, w, ch] into out [nb, oh, ow, ch],
    * every window inside the input (2·oh ≤ h, 2·ow ≤ w), ch % 4 === 0. `block`: floats of x
-   * staged at a time (whole window rows, at least one; smaller in tests, to exercise the blocking).
+   * per call (whole window rows, at least one; smaller in tests, to exercise the blocking).
    */
   maxPool2x2(src: Float32Array, out: Float32Array, nb: number, h: number, w: number, ch: number, oh: number, ow: number, block = POOL_BLOCK): void {
     const rowF = w * ch;
     const outRowF = ow * ch;
     const g = Math.max(1, Math.floor(block / (2 * rowF)));
-    const xFloats = Math.min(g, nb * oh) * 2 * rowF;
-    this.ensure((xFloats + Math.min(g, nb * oh) * outRowF) * 4);
-    const f = this.f32;
+    const X = heapAddress(src);
+    const O = heapAddress(out);
+    // scratch areas (floats): x's block, then the output's, each only when staged
+    const xFloats = X < 0 ? Math.min(g, nb * oh) * 2 * rowF : 0;
+    this.scratch.ensure((xFloats + (O < 0 ? Math.min(g, nb * oh) * outRowF : 0)) * 4);
+    const { f32: f, at: base } = this.scratch;
     this.forBlocks(nb, h, oh, rowF, g, (xAt, r, rows) => {
-      f.set(src.subarray(xAt, xAt + rows * 2 * rowF), 0);
-      this.pool(0, xFloats * 4, rows, ow, ch * 4, rowF * 4);
-      out.set(f.subarray(xFloats, xFloats + rows * outRowF), r * outRowF);
+      let xp = X + xAt * 4;
+      if (X < 0) {
+        f.set(src.subarray(xAt, xAt + rows * 2 * rowF), 0);
+        xp = base;
+      }
+      this.pool(xp, O < 0 ? base + xFloats * 4 : O + r * outRowF * 4, rows, ow, ch * 4, rowF * 4);
+      if (O < 0) out.set(f.subarray(xFloats, xFloats + rows * outRowF), r * outRowF);
     });
   }
 
@@ -365,15 +369,29 @@ export class WasmWindows {
     const rowF = w * ch;
     const dyRowF = ow * ch;
     const g = Math.max(1, Math.floor(block / (2 * rowF)));
-    const xFloats = Math.min(g, nb * oh) * 2 * rowF;
-    this.ensure((xFloats + Math.min(g, nb * oh) * dyRowF) * 4);
-    const f = this.f32;
+    const X = heapAddress(src);
+    const D = heapAddress(dy);
+    const O = heapAddress(out);
+    // scratch areas (floats): a block of x (staged x, or a staged output over x's layout: the
+    // kernel writes over a staged x in place), then dy's block, each only when needed
+    const blockF = Math.min(g, nb * oh) * 2 * rowF;
+    const xFloats = X < 0 || O < 0 ? blockF : 0;
+    this.scratch.ensure((xFloats + (D < 0 ? Math.min(g, nb * oh) * dyRowF : 0)) * 4);
+    const { f32: f, at: base } = this.scratch;
     const tailb = (w - 2 * ow) * ch * 4;
     this.forBlocks(nb, h, oh, rowF, g, (xAt, r, rows) => {
-      f.set(src.subarray(xAt, xAt + rows * 2 * rowF), 0);
-      f.set(dy.subarray(r * dyRowF, (r + rows) * dyRowF), xFloats);
-      this.poolGrad(0, xFloats * 4, rows, ow, ch * 4, rowF * 4, tailb);
-      out.set(f.subarray(0, rows * 2 * rowF), xAt);
+      let xp = X + xAt * 4;
+      if (X < 0) {
+        f.set(src.subarray(xAt, xAt + rows * 2 * rowF), 0);
+        xp = base;
+      }
+      let dp = D + r * dyRowF * 4;
+      if (D < 0) {
+        f.set(dy.subarray(r * dyRowF, (r + rows) * dyRowF), xFloats);
+        dp = base + xFloats * 4;
+      }
+      this.poolGrad(xp, dp, O < 0 ? base : O + xAt * 4, rows, ow, ch * 4, rowF * 4, tailb);
+      if (O < 0) out.set(f.subarray(0, rows * 2 * rowF), xAt);
     });
   }
 
@@ -397,8 +415,10 @@ export class WasmWindows {
   /**
    * windowsGrad of contiguous float32 dy [nb, oh, ow, kh, kw, ch] into out [nb, h, w, ch]
    * (zero-filled), ch % 4 === 0: see windowsGrad in windows.ts. Per image, blocks of window rows
-   * are staged with a float64 accumulator of the input rows they touch; rows no later window
-   * row touches are rounded and copied out, the rest slide to the front for the next block.
+   * (read in place on the heap, else staged) are added into a float64 accumulator of the input
+   * rows they touch, in the scratch; rows no later window row touches are rounded (straight into
+   * out on the heap, else in the scratch and copied out), the rest slide to the front for the
+   * next block.
    */
   col2im(
     src: Float32Array, out: Float32Array, nb: number, h: number, w: number, ch: number,
@@ -409,10 +429,11 @@ export class WasmWindows {
     const g = Math.min(oh, Math.max(1, Math.floor(block / dyRowF)));
     // input rows one block can touch (the accumulator's capacity)
     const cap = Math.min(h, (g - 1) * sh + (kh - 1) * dh + 1);
-    const accAt = Math.ceil((g * dyRowF) / 4) * 4; // float index, 16-byte aligned
-    this.ensure((accAt + 2 * cap * rowF) * 4);
-    const f32 = this.f32;
-    const f64 = this.f64;
+    const D = heapAddress(src);
+    const O = heapAddress(out);
+    const accAt = D < 0 ? Math.ceil((g * dyRowF) / 4) * 4 : 0; // float index in the scratch, 16-byte aligned
+    this.scratch.ensure((accAt + 2 * cap * rowF) * 4);
+    const { f32, f64, at: base } = this.scratch;
     const acc64 = accAt / 2; // the accumulator's first float64
     const chb = ch * 4;
     for (let b = 0; b < nb; b++) {
@@ -421,13 +442,17 @@ export class WasmWindows {
       for (let y0 = 0; y0 < oh; y0 += g) {
         const rows = Math.min(g, oh - y0);
         const at = (b * oh + y0) * dyRowF;
-        f32.set(src.subarray(at, at + rows * dyRowF), 0);
+        let dp = D + at * 4;
+        if (D < 0) {
+          f32.set(src.subarray(at, at + rows * dyRowF), 0);
+          dp = base;
+        }
         for (let t = 0; t < rows; t++) {
           const py = (y0 + t) * sh;
           if (py >= h) break;
           const khv = Math.min(kh, Math.ceil((h - py) / dh));
           this.col2imRow(
-            t * dyRowF * 4, (accAt + 2 * (py - lo) * rowF) * 4, ow, khv, kw, chb,
+            dp + t * dyRowF * 4, base + (accAt + 2 * (py - lo) * rowF) * 4, ow, khv, kw, chb,
             sw * ch * 8, dw * ch * 8, dh * rowF * 8, w, sw, dw, (kh - khv) * kw * chb,
           );
         }
@@ -435,8 +460,9 @@ export class WasmWindows {
         const fin = y0 + rows < oh ? Math.min((y0 + rows) * sh, h) : h;
         const done = Math.min(fin, lo + cap) - lo;
         if (done > 0) {
-          this.demote(accAt * 4, accAt * 4, (done * rowF) / 4);
-          out.set(f32.subarray(accAt, accAt + done * rowF), (b * h + lo) * rowF);
+          const to = (b * h + lo) * rowF;
+          this.demote(base + accAt * 4, O < 0 ? base + accAt * 4 : O + to * 4, (done * rowF) / 4);
+          if (O < 0) out.set(f32.subarray(accAt, accAt + done * rowF), to);
         }
         const keep = lo + cap - fin;
         if (keep > 0) f64.copyWithin(acc64, acc64 + (fin - lo) * rowF, acc64 + cap * rowF);
@@ -446,17 +472,39 @@ export class WasmWindows {
     }
   }
 
-  /** out = dy where x > 0, else 0, over n floats, in RELU_CHUNK chunks. */
+  /** out = dy where x > 0, else 0, over n floats: in place on the heap, else in RELU_CHUNK chunks through the scratch. */
   reluGrad(x: Float32Array, dy: Float32Array, out: Float32Array, n: number): void {
-    this.ensure(2 * RELU_CHUNK * 4);
-    const f = this.f32;
-    for (let i = 0; i < n; i += RELU_CHUNK) {
+    const X = heapAddress(x);
+    const D = heapAddress(dy);
+    const O = heapAddress(out);
+    let i = 0;
+    if (X >= 0 && D >= 0 && O >= 0) {
+      // whole vectors in place, one call; the last n % 4 through the scratch (a vector store
+      // there would write past the view)
+      const whole = n & ~3;
+      if (whole > 0) this.relu(X, D, O, whole >> 2);
+      i = whole;
+    }
+    if (i === n) return;
+    this.scratch.ensure(2 * RELU_CHUNK * 4);
+    const { f32: f, at: s0 } = this.scratch;
+    const s1 = s0 + RELU_CHUNK * 4;
+    for (; i < n; i += RELU_CHUNK) {
       const len = Math.min(RELU_CHUNK, n - i);
-      // lanes past len in the last vector hold stale floats: computed, never copied out
-      f.set(len === x.length ? x : x.subarray(i, i + len), 0);
-      f.set(len === dy.length ? dy : dy.subarray(i, i + len), RELU_CHUNK);
-      this.relu(0, RELU_CHUNK * 4, 0, (len + 3) >> 2);
-      out.set(f.subarray(0, len), i);
+      // lanes past len in the last vector compute on stale floats (or a heap neighbour's), never stored past len
+      let xp = X + i * 4;
+      let dp = D + i * 4;
+      if (X < 0) {
+        f.set(len === x.length ? x : x.subarray(i, i + len), 0);
+        xp = s0;
+      }
+      if (D < 0) {
+        f.set(len === dy.length ? dy : dy.subarray(i, i + len), RELU_CHUNK);
+        dp = s1;
+      }
+      const inPlace = O >= 0 && (len & 3) === 0;
+      this.relu(xp, dp, inPlace ? O + i * 4 : s0, (len + 3) >> 2);
+      if (!inPlace) out.set(f.subarray(0, len), i);
     }
   }
 }
