@@ -276,22 +276,25 @@ export class WasmReduce {
    * out[j] = Σ_r src[offset + r·step + j] for j < cols, r < rows, in the reference's order (row by
    * row, float64), so the same float32 bits. Needs cols ≤ step and cols ≤ CHUNK: off the heap each
    * chunk holds the span of whole rows, gaps between them included (so the caller keeps step near
-   * cols); on the heap one call reads every row where it lies.
+   * cols); on the heap the rows are read where they lie, whatever the gaps.
    */
   sumLeading(src: Float32Array, offset: number, rows: number, cols: number, step: number, out: Float32Array): void {
     const { f32, f64, at: base } = this.scratch;
     const acc = RESULTS / 8;
     f64.fill(0, acc, acc + cols + 2);
     const X = heapAddress(src);
-    if (X >= 0) {
-      this.colsFn(X + offset * 4, rows, cols, step * 4, base + RESULTS);
-    } else {
-      const perChunk = Math.floor((CHUNK - cols) / step) + 1;
-      for (let r0 = 0, p = offset; r0 < rows; r0 += perChunk, p += perChunk * step) {
-        const k = Math.min(perChunk, rows - r0);
-        f32.set(src.subarray(p, p + (k - 1) * step + cols), 0);
-        this.colsFn(base, k, cols, step * 4, base + RESULTS);
+    // rows a chunk's span at a time, in place or staged: the kernel walks a chunk once per eight
+    // columns, so the span should stay in L2 (one call over all the rows of a [50176, 32] bias
+    // gradient took 1.3x as long as the staged chunks, measured)
+    const perChunk = Math.floor((CHUNK - cols) / step) + 1;
+    for (let r0 = 0, p = offset; r0 < rows; r0 += perChunk, p += perChunk * step) {
+      const k = Math.min(perChunk, rows - r0);
+      if (X >= 0) {
+        this.colsFn(X + p * 4, k, cols, step * 4, base + RESULTS);
+        continue;
       }
+      f32.set(src.subarray(p, p + (k - 1) * step + cols), 0);
+      this.colsFn(base, k, cols, step * 4, base + RESULTS);
     }
     out.set(f64.subarray(acc, acc + cols));
   }
