@@ -4,7 +4,7 @@ import { cast } from './cast.js';
 import { concat, gather, pad, scatterAdd } from './combine.js';
 import { createMatmul, matmul, type GemmChoice } from './matmul.js';
 import { fastReduce, reduce } from './reduce.js';
-import { alloc } from './strided.js';
+import { alloc, inKernel } from './strided.js';
 import { heapArray } from './heap.js';
 import { drop, HEAP_MIN_ELEMENTS, recycle } from './recycle.js';
 import { fastUnary, unary } from './unary.js';
@@ -83,6 +83,13 @@ export function wasmGemmOf(backend: Backend): WasmGemm | null {
   return engines.get(backend) ?? null;
 }
 
+/** Every kernel of `table` run in a kernel scope (strided.ts: its temporaries are freed when it returns). */
+function scoped<T extends object>(table: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(table)) out[name] = typeof fn === 'function' ? inKernel(fn as (...args: never[]) => unknown) : fn;
+  return out as T;
+}
+
 function makeBackend(options: CpuBackendOptions, initial: WasmGemm | null): Backend {
   let engine = initial;
   const threads = engine === null ? 1 : threadCount(options.threads);
@@ -99,14 +106,15 @@ function makeBackend(options: CpuBackendOptions, initial: WasmGemm | null): Back
     return { gemm: engine, parallel: false };
   };
   // fast elementwise: float32 arithmetic in WebAssembly SIMD (each falls back to the JS loops itself)
-  const kernels: Kernels =
-    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary, reduce: fastReduce, softmax: fastSoftmax, windowsGrad };
+  const kernels: Kernels = scoped(
+    engine === null ? referenceKernels : { ...referenceKernels, matmul: createMatmul(pick), unary: fastUnary, binary: fastBinary, reduce: fastReduce, softmax: fastSoftmax, windowsGrad },
+  );
   const readSync = (buffer: unknown, _dtype: DType, size: number): TypedArray => (buffer as TypedArray).slice(0, size);
   return {
     name: 'cpu',
     kernels,
     // the reference backend composes fused ops from its kernels, so it stays their oracle
-    ...(options.kernels === 'reference' ? {} : { fused: fusedKernels }),
+    ...(options.kernels === 'reference' ? {} : { fused: scoped(fusedKernels) }),
     write(values: TypedArray, dtype: DType): TypedArray {
       if (values instanceof ARRAY_OF[dtype]) {
         // ownership passes to the backend; a copy on the wasm heap lets kernels read it where it

@@ -1,5 +1,5 @@
 import type { DType, TensorInfo, TypedArray } from '@nabla/tensor';
-import { allocFull, bufferOf, toContiguous } from './strided.js';
+import { allocFull, bufferOf, keep, toContiguous } from './strided.js';
 
 /**
  * Converts x to `dtype`, always into a new array. Numeric conversions are TypedArray
@@ -8,7 +8,12 @@ import { allocFull, bufferOf, toContiguous } from './strided.js';
  */
 export function cast(x: TensorInfo, dtype: DType): TypedArray {
   const src = toContiguous(x);
-  if (dtype === x.dtype) return aliases(src, bufferOf(x)) ? src.slice() : src;
+  if (dtype === x.dtype) {
+    if (!aliases(src, bufferOf(x))) return keep(src); // toContiguous's copy is the output
+    const copy = allocFull(dtype, src.length); // (not src.slice(): that would be a JS array, off the heap)
+    copy.set(src);
+    return copy;
+  }
   const out = allocFull(dtype, src.length);
   if (dtype === 'bool') {
     for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;

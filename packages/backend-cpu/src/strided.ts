@@ -1,4 +1,5 @@
 import { isContiguous, sizeOf, type TensorInfo, type TypedArray } from '@nabla/tensor';
+import { heapRelease } from './heap.js';
 import { alloc, allocFull } from './recycle.js';
 
 export { alloc, allocFull } from './recycle.js';
@@ -154,17 +155,69 @@ function copyTransposedPlane(src: TypedArray, p: number, rows: number, cols: num
 }
 
 /**
+ * Kernel scopes. A copy `toContiguous` makes inside a kernel is a temporary of that kernel: on
+ * the wasm heap, it would never be freed by the GC, so it is freed when the outermost kernel call
+ * returns (the backend runs every kernel through `inKernel`), unless the kernel keeps it as its
+ * output (`keep`). Outside any kernel (a caller of the exported `toContiguous`) the copy is a JS
+ * array the GC frees.
+ */
+let depth = 0;
+const temps: TypedArray[] = [];
+
+const wrapped = new WeakMap<object, object>();
+
+/** The kernel `inKernel` wrapped (for tests: which kernel a backend runs), else `fn` itself. */
+export function kernelOf(fn: unknown): unknown {
+  return (typeof fn === 'function' && wrapped.get(fn)) || fn;
+}
+
+/** `kernel` wrapped so that the temporaries made while it runs are freed when it returns. */
+export function inKernel<F extends (...args: never[]) => unknown>(kernel: F): F {
+  const run = ((...args: Parameters<F>) => {
+    depth++;
+    try {
+      return kernel(...args);
+    } finally {
+      if (--depth === 0 && temps.length > 0) {
+        for (const t of temps) heapRelease(t);
+        temps.length = 0;
+      }
+    }
+  }) as F;
+  wrapped.set(run, kernel);
+  return run;
+}
+
+/** Takes a temporary out of the kernel's scope: the kernel returns it (as its output buffer). */
+export function keep<T extends TypedArray>(array: T): T {
+  const i = temps.lastIndexOf(array);
+  if (i >= 0) temps.splice(i, 1);
+  return array;
+}
+
+/** Temporaries waiting for their kernel to return (for tests). */
+export function pendingTemporaries(): number {
+  return temps.length;
+}
+
+/**
  * The view's elements in row-major order: a zero-copy `subarray` of the buffer when the
- * view is already contiguous, else a fresh copy. Callers must not write into the result.
+ * view is already contiguous, else a copy (inside a kernel a temporary freed when the kernel
+ * returns, see `inKernel`; `keep` it to return it). Callers must not write into the result.
  */
 export function toContiguous(info: TensorInfo): TypedArray {
   const src = bufferOf(info);
   const size = sizeOf(info.shape);
   if (size === 0) return alloc(info.dtype, 0);
   if (isContiguous(info.shape, info.strides)) return src.subarray(info.offset, info.offset + size);
-  const out = allocFull(info.dtype, size);
+  const out = depth > 0 ? allocFull(info.dtype, size) : jsArray(info.dtype, size);
+  if (depth > 0) temps.push(out);
   copyStrided(src, info.offset, info.shape, info.strides, out, 0);
   return out;
+}
+
+function jsArray(dtype: TensorInfo['dtype'], size: number): TypedArray {
+  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
 }
 
 /** The single value of a view whose strides are all 0 (a broadcast scalar), else undefined. */

@@ -1,4 +1,5 @@
-import { add, matmul, mul, relu, tensor, tidy, withBackend } from '@nabla/tensor';
+import { add, cast, matmul, mul, relu, sum, tensor, tidy, transpose, withBackend } from '@nabla/tensor';
+import { inKernel, pendingTemporaries, toContiguous } from '../src/strided.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapAddress, heapArray, heapGeneration, heapRelease, heapStats, classSize, HEAP_MAX_PAGES, PAGE } from '../src/heap.js';
 import { createCpuBackend } from '../src/index.js';
@@ -133,6 +134,49 @@ describe('backend arrays on the heap', () => {
       expect(heapStats().blocks).toBe(blocks);
       x.dispose();
     });
+  });
+});
+
+describe('temporaries of kernels', () => {
+  it('a kernel\'s contiguous copy of a strided input is freed when it returns; a same-dtype cast keeps its copy', () => {
+    withBackend(cpu, () => {
+      const x = tensor(Float32Array.from({ length: 60 * 70 }, (_, i) => i), [60, 70]);
+      const xt = transpose(x); // strided: kernels copy it first
+      const run = (): void => {
+        const y = relu(xt);
+        const s = sum(xt, 0);
+        y.dispose();
+        s.dispose();
+      };
+      run();
+      const blocks = heapStats().blocks;
+      for (let i = 0; i < 5; i++) run();
+      expect(heapStats().blocks).toBe(blocks);
+      expect(pendingTemporaries()).toBe(0);
+      const c = cast(xt, 'float32'); // toContiguous's copy is the output: kept, still right
+      const values = c.dataSync() as Float32Array;
+      expect(heapStats().blocks).toBe(blocks + 1);
+      expect(values[1]).toBe(70);
+      expect(values[60]).toBe(1);
+      c.dispose();
+      x.dispose();
+    });
+  });
+
+  it('a kernel that runs another keeps its temporaries until the outer one returns', () => {
+    const inner = inKernel((): number => heapStats().blocks);
+    const outer = inKernel((): number[] => {
+      const copy = toContiguous({ buffer: f32(256).fill(2), dtype: 'float32', shape: [16, 16], strides: [1, 16], offset: 0 }) as Float32Array;
+      const during = inner();
+      return [during, copy[17]!, pendingTemporaries()];
+    });
+    const [, value, pending] = outer();
+    expect(value).toBe(2);
+    expect(pending).toBe(1);
+    expect(pendingTemporaries()).toBe(0);
+    // outside any kernel the copy is a JS array the GC frees
+    const free = toContiguous({ buffer: f32(256), dtype: 'float32', shape: [16, 16], strides: [1, 16], offset: 0 });
+    expect(heapAddress(free)).toBe(-1);
   });
 });
 
