@@ -1,5 +1,6 @@
 import { isContiguous, sizeOf, type TensorInfo, type TypedArray } from '@nabla/tensor';
-import { heapRelease } from './heap.js';
+import { heapAddress, heapRelease } from './heap.js';
+import { wasmCopy } from './wasm/copy.js';
 import { alloc, allocFull } from './recycle.js';
 
 export { alloc, allocFull } from './recycle.js';
@@ -70,6 +71,7 @@ export function copyStrided(
   }
   // a transposed inner plane (unit stride on the second-to-last dim) is copied in tiles
   const plane = rank >= 2 && st[rank - 2] === 1 && st[rank - 1] !== 0;
+  if (!plane && copyOnHeap(src, offset, dims, st, out, outOffset)) return;
   // short last runs (im2col of a 1-channel image: rows of KW) are copied two dims at a time,
   // so the odometer below steps once per KH·KW block instead of once per KW run
   const rows = !plane && rank >= 2 && dims[rank - 1]! < 16;
@@ -129,6 +131,39 @@ function copyReadingUnitStride(
       idx[e] = 0;
     }
   }
+}
+
+/**
+ * The copy in wasm (wasm/copy.ts) when both arrays are on the heap and have 4-byte elements: the
+ * three innermost dims per call, the outer ones walked here. False (nothing copied) otherwise.
+ */
+function copyOnHeap(src: TypedArray, offset: number, dims: readonly number[], st: readonly number[], out: TypedArray, outOffset: number): boolean {
+  if (src.BYTES_PER_ELEMENT !== 4 || out.BYTES_PER_ELEMENT !== 4) return false;
+  const from = heapAddress(src);
+  const to = heapAddress(out);
+  const wasm = from >= 0 && to >= 0 ? wasmCopy() : null;
+  if (wasm === null) return false;
+  const rank = dims.length;
+  const at = (d: number): [number, number] => (d >= 0 ? [dims[d]!, st[d]! * 4] : [1, 0]);
+  const [n0, s0] = at(rank - 3);
+  const [n1, s1] = at(rank - 2);
+  const [n2, s2] = at(rank - 1);
+  const fn = s2 === 4 ? wasm.runs : wasm.gather;
+  const inner = n0 * n1 * n2;
+  const outer = Math.max(0, rank - 3);
+  const idx = new Array<number>(outer).fill(0);
+  const calls = sizeOf(dims) / inner;
+  let p = offset;
+  for (let call = 0, q = outOffset; call < calls; call++, q += inner) {
+    fn(from + p * 4, to + q * 4, n0, s0, n1, s1, n2, s2);
+    for (let d = outer - 1; d >= 0; d--) {
+      p += st[d]!;
+      if (++idx[d]! < dims[d]!) break;
+      p -= st[d]! * dims[d]!;
+      idx[d] = 0;
+    }
+  }
+  return true;
 }
 
 /** out[o + i * cols + j] = src[p + i * rowStride + j * s]: rows too short to loop over one by one. */
