@@ -1,5 +1,5 @@
 import { sizeOf, type PoolGeometry, type Shape, type TensorInfo, type TypedArray, type WindowParams } from '@nabla/tensor';
-import { alloc, toContiguous } from './strided.js';
+import { alloc, allocFull, toContiguous } from './strided.js';
 import { wasmWindows } from './wasm/windows.js';
 
 /**
@@ -90,7 +90,7 @@ export function maxPool2d(x: TensorInfo, pool: PoolGeometry): Float32Array {
   if (isPool2x2(x.shape, oh, ow, pool)) {
     const engine = wasmWindows();
     if (engine !== null) {
-      const out = alloc('float32', nb * oh * ow * ch) as Float32Array;
+      const out = allocFull('float32', nb * oh * ow * ch) as Float32Array; // every window writes its output
       engine.maxPool2x2(toContiguous(x) as Float32Array, out, nb, h, w, ch, oh, ow);
       return out;
     }

@@ -1,5 +1,6 @@
 import { broadcastTo, matmul, setBackend, tensor, transpose } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
+import { heapArray, heapRelease } from '../src/heap.js';
 import { createCpuBackend, createWasmGemm, emitGemmModule } from '../src/index.js';
 import { createMatmul } from '../src/matmul.js';
 import { emitModule, I32, Code, V128 } from '../src/wasm/emit.js';
@@ -57,19 +58,21 @@ describe('wasm GEMM', () => {
     });
   }
 
-  it('strided inputs (transposed A, offset and transposed B) and reuse of a grown arena', () => {
+  it('strided inputs (transposed A, offset and transposed B) and reuse of a grown arena, in JS and on the heap', () => {
     const g = createWasmGemm()!;
-    // warm a big product first so the arena (and the views over it) grow, then a small one reuses it
-    for (const [m, k, n] of [[300, 200, 260], [7, 9, 21]] as const) {
+    // warm a big product first so the arena (and the views over it) grow, then a small one reuses
+    // it; on the heap A's pairs are gathered from where they are, eight at a time plus the rest
+    for (const [m, k, n, onHeap] of [[300, 200, 260, false], [7, 9, 21, false], [300, 200, 260, true], [35, 9, 21, true], [16, 40, 17, true]] as const) {
       const a = random(m * k, 1);
       const b = random(k * n, 2);
-      const at = new Float32Array(k * m); // A stored transposed: A(i, kk) = at[kk * m + i]
+      const at = onHeap ? (heapArray('float32', k * m) as Float32Array) : new Float32Array(k * m); // A stored transposed: A(i, kk) = at[kk * m + i]
       for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) at[kk * m + i] = a[i * k + kk]!;
       const bt = new Float32Array(3 + n * k); // B stored transposed after 3 floats of padding
       for (let kk = 0; kk < k; kk++) for (let j = 0; j < n; j++) bt[3 + j * k + kk] = b[kk * n + j]!;
       const out = new Float32Array(m * n + 4);
       g.product(m, n, k, { data: at, offset: 0, rs: 1, cs: m }, { data: bt, offset: 3, rs: 1, cs: k }, out, 4);
       expectClose(out.subarray(4), ref(m, n, k, a, b), k);
+      if (onHeap) heapRelease(at);
     }
   });
 
