@@ -62,7 +62,7 @@ describe('wasm GEMM', () => {
     const g = createWasmGemm()!;
     // warm a big product first so the arena (and the views over it) grow, then a small one reuses
     // it; on the heap A's pairs are gathered from where they are, eight at a time plus the rest
-    for (const [m, k, n, onHeap] of [[300, 200, 260, false], [7, 9, 21, false], [300, 200, 260, true], [35, 9, 21, true], [16, 40, 17, true]] as const) {
+    for (const [m, k, n, onHeap] of [[300, 200, 260, false], [7, 9, 21, false], [300, 200, 260, true], [35, 9, 21, true], [16, 40, 17, true], [37, 600, 33, true]] as const) {
       const a = random(m * k, 1);
       const b = random(k * n, 2);
       const at = onHeap ? (heapArray('float32', k * m) as Float32Array) : new Float32Array(k * m); // A stored transposed: A(i, kk) = at[kk * m + i]
