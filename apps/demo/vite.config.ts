@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
+/** Headers that make the pages cross-origin isolated (everything the site loads is its own). */
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** One HTML page per course picture (a multi-page app: each page paints without a router). */
 export const PAGES = ['index', 'activations', 'graph', 'optimizers', 'batch', 'train'] as const;
 
@@ -12,5 +15,8 @@ export default defineConfig({
     rollupOptions: { input: Object.fromEntries(PAGES.map((p) => [p, resolve(import.meta.dirname, `${p}.html`)])) },
   },
   worker: { format: 'es' },
-  preview: { port: 4173 },
+  // cross-origin isolation: the CPU backend then keeps tensors in its shared wasm heap and splits
+  // large products across threads inside the training worker (without it, JS arrays, one thread)
+  server: { headers: ISOLATION },
+  preview: { port: 4173, headers: ISOLATION },
 });
