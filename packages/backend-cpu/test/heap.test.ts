@@ -1,4 +1,4 @@
-import { add, cast, matmul, mul, relu, sum, tensor, tidy, transpose, withBackend } from '@nabla/tensor';
+import { add, cast, matmul, mul, relu, slice, sum, tensor, tidy, transpose, withBackend } from '@nabla/tensor';
 import { inKernel, pendingTemporaries, toContiguous } from '../src/strided.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapAddress, heapArray, heapGeneration, heapRelease, heapStats, classSize, HEAP_MAX_PAGES, PAGE } from '../src/heap.js';
@@ -255,6 +255,29 @@ describe('matmul writing C straight into a heap output', () => {
   afterAll(() => {
     reference.dispose?.();
     threaded.dispose?.();
+  });
+
+  it('packs A rows that are a column slice of a wider heap matrix (row stride > k) from where they are', () => {
+    const next = rng(13);
+    for (const backend of [cpu, threaded]) {
+      for (const [m, k, n, wide] of [[8, 28, 64, 784], [65, 40, 33, 47], [2, 5, 16, 9]] as const) {
+        const a = Float32Array.from({ length: m * wide }, () => next() - 0.5);
+        const b = Float32Array.from({ length: k * n }, () => next() - 0.5);
+        const run = (on: typeof cpu): Float32Array =>
+          withBackend(on, () => {
+            const ta = tensor(a, [m, wide]);
+            const va = slice(ta, [0, 3], [m, k]); // rows k floats long, `wide` apart
+            const tb = tensor(b, [k, n]);
+            const c = matmul(va, tb);
+            const out = Float32Array.from(c.dataSync() as Float32Array);
+            for (const t of [ta, va, tb, c]) t.dispose();
+            return out;
+          });
+        const got = run(backend);
+        const want = run(reference);
+        for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!), `${m}x${k}x${n} from ${wide} [${i}]`).toBeLessThan(1e-5 * k);
+      }
+    }
   });
 
   it('equals the reference where no padding is needed (m even, n a multiple of 16), k blocked or not, batched, threaded', () => {

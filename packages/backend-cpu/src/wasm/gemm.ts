@@ -168,17 +168,17 @@ function emitPackPanels(): Code {
 }
 
 /**
- * interleave(src, dst, k, pairs): rows of A staged at byte `src` (row-major, k floats each) into
- * MR = 2 row panels [pair][k][2] at `dst`: two f32x4 loads and two shuffles per four columns,
- * the k % 4 tail one float at a time.
+ * interleave(src, dst, k, pairs, lda): rows of A at byte `src` (k floats each, `lda` bytes apart)
+ * into MR = 2 row panels [pair][k][2] at `dst`: two f32x4 loads and two shuffles per four
+ * columns, the k % 4 tail one float at a time.
  */
 function emitInterleave(): Code {
-  const [SRC, DST, K, PAIRS] = [0, 1, 2, 3];
-  const [R0, R1, KK] = [4, 5, 6];
+  const [SRC, DST, K, PAIRS, LDA] = [0, 1, 2, 3, 4];
+  const [R0, R1, KK] = [5, 6, 7];
   const lanes = (a: number, b: number, c: number, d: number): number[] => [a, b, c, d].flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
   const c = new Code();
   c.op(Op.loop, Op.void); // pairs
-  c.get(SRC).set(R0).get(SRC).get(K).i32(4).op(Op.i32Mul).op(Op.i32Add).set(R1);
+  c.get(SRC).set(R0).get(SRC).get(LDA).op(Op.i32Add).set(R1);
   c.get(K).i32(2).op(Op.i32ShrU).tee(KK).op(Op.if, Op.void);
   c.op(Op.loop, Op.void); // four columns
   // lanes 0-3 are row 0's v0, 4-7 row 1's v1: [a0 b0 a1 b1], then [a2 b2 a3 b3]
@@ -196,7 +196,7 @@ function emitInterleave(): Code {
   c.get(KK).i32(1).op(Op.i32Sub).tee(KK).op(Op.brIf, 0);
   c.op(Op.end); // tail columns
   c.op(Op.end); // if
-  c.get(R1).set(SRC); // the next pair starts after row 1
+  c.get(SRC).get(LDA).i32(2).op(Op.i32Mul).op(Op.i32Add).set(SRC); // the next pair of rows
   c.get(PAIRS).i32(1).op(Op.i32Sub).tee(PAIRS).op(Op.brIf, 0);
   c.op(Op.end); // pairs
   return c;
@@ -336,7 +336,7 @@ export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<Arra
       { name: 'kernel', params: new Array<ValType>(8).fill(I32), results: [], locals, body: emitKernel(MR, NV, options.fma ?? false) },
       { name: 'compute', params: new Array<ValType>(11).fill(I32), results: [], locals: new Array<ValType>(7).fill(I32), body: emitCompute(false, 0, 7) },
       { name: 'packPanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32], body: emitPackPanels() },
-      { name: 'interleave', params: new Array<ValType>(4).fill(I32), results: [], locals: [I32, I32, I32], body: emitInterleave() },
+      { name: 'interleave', params: new Array<ValType>(5).fill(I32), results: [], locals: [I32, I32, I32], body: emitInterleave() },
       { name: 'gatherPairs', params: new Array<ValType>(5).fill(I32), results: [], locals: new Array<ValType>(15).fill(I32), body: emitGatherPairs() },
       { name: 'transposePanels', params: new Array<ValType>(5).fill(I32), results: [], locals: [...new Array<ValType>(6).fill(I32), ...new Array<ValType>(8).fill(V128)], body: emitTransposePanels() },
       // B row-major in place (small m, see WasmGemm.stageB): functions 6 and 7
@@ -347,7 +347,7 @@ export function emitGemmModule(options: GemmModuleOptions = {}): Uint8Array<Arra
 }
 
 type PackFn = (src: number, dst: number, k: number, panels: number, lds: number) => void;
-type InterleaveFn = (src: number, dst: number, k: number, pairs: number) => void;
+type InterleaveFn = (src: number, dst: number, k: number, pairs: number, lda: number) => void;
 type GatherFn = (src: number, dst: number, k: number, pairs: number, stride: number) => void;
 type ComputeFn = (i0: number, i1: number, p0: number, p1: number, k: number, kcMax: number, aPtr: number, bPtr: number, cPtr: number, ldc: number, ldb: number) => void;
 
@@ -730,9 +730,9 @@ export class WasmGemm {
     const { data, rs, cs } = a;
     const pairs = (Math.min(i1, m) - i0) >> 1; // i1 may be m rounded up to MR
     const at = pairs > 0 ? heapAddress(data) : -1;
-    if (at >= 0 && cs === 1 && rs === k) {
-      // on the heap with adjacent rows: interleaved from where they are
-      this.interleaveFn(at + (a.offset + i0 * k) * 4, ptr + i0 * k * 4, k, pairs);
+    if (at >= 0 && cs === 1 && rs <= MAX_LDB) {
+      // on the heap with contiguous rows: interleaved from where they are
+      this.interleaveFn(at + (a.offset + i0 * rs) * 4, ptr + i0 * k * 4, k, pairs, rs * 4);
       i0 += 2 * pairs;
       if (i0 >= i1) return;
     } else if (at >= 0 && rs === 1 && cs >= 2 && cs <= MAX_LDB) {
@@ -746,7 +746,7 @@ export class WasmGemm {
       const staged = 2 * pairs;
       if (rs === k) f.set(data.subarray(a.offset + i0 * rs, a.offset + (i0 + staged) * rs), s0);
       else for (let r = 0; r < staged; r++) f.set(data.subarray(a.offset + (i0 + r) * rs, a.offset + (i0 + r) * rs + k), s0 + r * k);
-      this.interleaveFn(s0 * 4, ptr + i0 * k * 4, k, pairs);
+      this.interleaveFn(s0 * 4, ptr + i0 * k * 4, k, pairs, k * 4);
       i0 += staged; // an odd last row (paired with zeros): below
       if (i0 >= i1) return;
     } else if (rs === 1 && cs >= 2 && pairs > 0 && this.stagePtr !== 0 && k === this.stageK) {
