@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { heapAddress, heapArray, heapRelease, heapStats } from '../src/heap.js';
+import { heapArray, heapRelease, heapStats } from '../src/heap.js';
 import { WasmAdam } from '../src/wasm/adam.js';
-import { expectSameBits } from './helpers.js';
+import { expectSameBits, place, SENTINEL } from './helpers.js';
 
 // The wasm Adam step against float32 arithmetic done by hand in the composed ops' order (each op
 // rounded to float32), over lengths that end mid-vector and cross the staging chunks.
@@ -44,19 +44,6 @@ describe('WasmAdam.step', () => {
 
 describe('WasmAdam.step on heap and foreign operands', () => {
   const adam = WasmAdam.create()!;
-  const SENTINEL = -7.25;
-
-  /** n floats of src in a view that is followed by 8 sentinels (its array on the heap or in JS). */
-  const place = (src: Float32Array, onHeap: boolean, held: Float32Array[]): Float32Array => {
-    const n = src.length;
-    const room = onHeap ? (heapArray('float32', n + 8) as Float32Array) : new Float32Array(n + 8);
-    expect(heapAddress(room) >= 0).toBe(onHeap);
-    room.fill(SENTINEL);
-    room.set(src);
-    held.push(room);
-    return room.subarray(0, n);
-  };
-
   // outputs: the inputs themselves, new arrays all on the heap, all in JS, or some of each
   const OUTS = ['in place', 'heap', 'js', 'mixed'] as const;
   for (const n of [3, 4, 5, 1023, 8192 + 6, 3 * 8192 + 1]) {

@@ -5,8 +5,8 @@ import { FAST_SOFTMAX_MIN_ROW, fastSoftmax, softmax } from '../src/softmax.js';
 import { wasmLstm } from '../src/wasm/lstm.js';
 import { WasmMath } from '../src/wasm/math.js';
 import { wasmSoftmax } from '../src/wasm/softmax.js';
-import { heapAddress, heapArray, heapRelease, heapStats } from '../src/heap.js';
-import { expectSameBits, rng } from './helpers.js';
+import { heapArray, heapRelease, heapStats } from '../src/heap.js';
+import { checkAndFree, expectSameBits, place, rng } from './helpers.js';
 
 // The vector exp / sigmoid / tanh of wasm/math.ts against Math.exp / Math.tanh, and the kernels
 // built on them (the LSTM cell, softmax) against the JS loops they replace, which stay the oracle.
@@ -304,27 +304,6 @@ describe('fastSoftmax (wasm SIMD) against softmax (the reference loop)', () => {
     for (const log of [false, true]) expectSoftmaxClose(fastSoftmax(t, log), softmax(t, log), log, 'transposed');
   });
 });
-
-const SENTINEL = -7.25;
-
-/** src's floats in a view followed by 8 sentinels, its array on the heap or in JS (collected in `held`). */
-function place(src: Float32Array, onHeap: boolean, held: Float32Array[]): Float32Array {
-  const n = src.length;
-  const room = onHeap ? (heapArray('float32', n + 8) as Float32Array) : new Float32Array(n + 8);
-  expect(heapAddress(room) >= 0).toBe(onHeap);
-  room.fill(SENTINEL);
-  room.set(src);
-  held.push(room);
-  return room.subarray(0, n);
-}
-
-/** Every array in `held` still has its 8 sentinels after the view; then frees the heap ones. */
-function checkAndFree(held: Float32Array[], label: string): void {
-  for (const room of held) {
-    expect([...room.subarray(room.length - 8)], `${label}: written past a view`).toEqual(new Array(8).fill(SENTINEL));
-    heapRelease(room);
-  }
-}
 
 describe('softmax kernel on heap and foreign operands', () => {
   const engine = wasmSoftmax()!;

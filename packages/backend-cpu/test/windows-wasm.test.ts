@@ -1,13 +1,12 @@
 import { sizeOf, type PoolGeometry, type Shape, type TensorInfo, type TypedArray, type WindowParams } from '@nabla/tensor';
 import { describe, expect, it, vi } from 'vitest';
-import { heapAddress, heapArray, heapRelease } from '../src/heap.js';
 import { fusedKernels } from '../src/fused.js';
 import { fastReluGrad, RELU_GRAD_WASM_MIN, reluGradReference } from '../src/relu-grad.js';
 import {
   COL2IM_WASM_MIN, maxPool2d, maxPool2dGrad, maxPool2dGradReference, maxPool2dReference, POOL_WASM_MIN, windowsGrad, windowsGradReference,
 } from '../src/windows.js';
 import { RELU_CHUNK, wasmWindows } from '../src/wasm/windows.js';
-import { rng, expectSameBits } from './helpers.js';
+import { checkAndFree, expectSameBits, place, rng } from './helpers.js';
 
 // The wasm SIMD window kernels (src/wasm/windows.ts) against the JS loops they replace, their
 // oracle: the results must be the same float32 bits, every NaN equal to every NaN.
@@ -330,23 +329,6 @@ describe('wasm SIMD reluGrad against the JS loop', () => {
 
 describe('window kernels on heap and foreign operands', () => {
   const wasm = engine!;
-  const SENTINEL = -7.25;
-  /** src's floats in a view followed by 8 sentinels, its array on the heap or in JS (collected in `held`). */
-  const place = (src: Float32Array, onHeap: boolean, held: Float32Array[]): Float32Array => {
-    const n = src.length;
-    const room = onHeap ? (heapArray('float32', n + 8) as Float32Array) : new Float32Array(n + 8);
-    expect(heapAddress(room) >= 0).toBe(onHeap);
-    room.fill(SENTINEL);
-    room.set(src);
-    held.push(room);
-    return room.subarray(0, n);
-  };
-  const release = (held: Float32Array[], label: string): void => {
-    for (const room of held) {
-      expect([...room.subarray(room.length - 8)], `${label}: written past a view`).toEqual(new Array(8).fill(SENTINEL));
-      heapRelease(room);
-    }
-  };
   /** Runs `body` with TypedArray.prototype.set counted; returns the count. */
   const countSets = (body: () => void): number => {
     const set = vi.spyOn(Float32Array.prototype, 'set');
@@ -382,7 +364,7 @@ describe('window kernels on heap and foreign operands', () => {
           expectSameBits(outB, wantB, `${label} backward`);
           expectSameBits(X, x, `${label} x untouched`);
           expectSameBits(D, dy, `${label} dy untouched`);
-          release(held, label);
+          checkAndFree(held, label);
         }
       }
     }
@@ -410,7 +392,7 @@ describe('window kernels on heap and foreign operands', () => {
           wasm.col2im(D, out, cs.n, cs.h, cs.w, cs.c, oh, ow, cs.k[0], cs.k[1], cs.s[0], cs.s[1], cs.d[0], cs.d[1], block);
           expectSameBits(out, want, label);
           expectSameBits(D, dy, `${label} dy untouched`);
-          release(held, label);
+          checkAndFree(held, label);
         }
       }
     }
@@ -435,7 +417,7 @@ describe('window kernels on heap and foreign operands', () => {
           wasm.reluGrad(X, D, D, n);
           expectSameBits(D, want, `${label} over dy`);
         } else expectSameBits(D, dy, `${label} dy untouched`);
-        release(held, label);
+        checkAndFree(held, label);
       }
     }
   });
@@ -462,6 +444,6 @@ describe('window kernels on heap and foreign operands', () => {
     expectSameBits(grad, maxPool2dGradReference(view(x, [nb, h, w, ch]), view(dy, [nb, oh, ow, ch]), POOL2), 'pool grad');
     expectSameBits(col, windowsGradReference(view(dyWin, [nb, 11, 10, 3, 3, ch]), [nb, h, w, ch], { kernel: [3, 3], strides: [1, 1], dilations: [1, 1] }) as Float32Array, 'col2im');
     expectSameBits(relu, reluGradReference(view(x, [x.length]), view(grad, [x.length])), 'reluGrad');
-    release(held, 'all on the heap');
+    checkAndFree(held, 'all on the heap');
   });
 });
