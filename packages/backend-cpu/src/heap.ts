@@ -14,9 +14,9 @@ import type { DType, TypedArray } from '@nabla/tensor';
  *
  * Allocator: blocks in size classes (four per power of two, so at most 25% is wasted), 16-byte
  * aligned, a free list per class, a bump pointer above them that grows the memory when it runs
- * out. Training allocates the same shapes every step, so free lists serve nearly every request
- * after the first step. Freed blocks are not merged; a block at the top of the bump is handed
- * back to it. Only the calling thread allocates and frees (workers only compute inside blocks
+ * out (before growing, a free block of up to twice the size is taken instead). Training
+ * allocates the same shapes every step, so free lists serve nearly every request after the first
+ * step. Freed blocks are not merged; a block at the top of the bump is handed back to it. Only the calling thread allocates and frees (workers only compute inside blocks
  * the caller handed them). When the heap cannot hold a request (2 GiB, the reach of the kernels'
  * i32 addresses) the caller gets null and keeps the array in JS.
  *
@@ -123,9 +123,23 @@ export function heapAlloc(bytes: number): number {
   return s === null ? 0 : take(s, bytes, null);
 }
 
+/**
+ * Classes above `size` whose free blocks serve a request that would otherwise grow the memory:
+ * up to twice the size (four classes), so a workload whose shapes shift a little (evaluation after
+ * training, a last smaller batch) reuses what training freed instead of growing the heap.
+ */
+const LARGER_CLASSES = 4;
+
 function take(s: State, bytes: number, view: TypedArray | null): number {
-  const size = classSize(bytes);
+  let size = classSize(bytes);
   let at = s.free.get(size)?.pop();
+  if (at === undefined && s.bump + size + SLACK > s.memory.buffer.byteLength) {
+    for (let c = 0, larger = size; c < LARGER_CLASSES && at === undefined; c++) {
+      larger = classSize(larger + 1);
+      at = s.free.get(larger)?.pop();
+      if (at !== undefined) size = larger; // the block keeps its class: freed, it goes back there
+    }
+  }
   if (at === undefined) {
     if (s.bump + size + SLACK > HEAP_MAX_PAGES * PAGE) return 0;
     at = s.bump;

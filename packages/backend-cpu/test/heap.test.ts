@@ -306,3 +306,25 @@ describe('matmul writing C straight into a heap output', () => {
     }
   });
 });
+
+describe('heap growth', () => {
+  it('serves a request from a free block up to twice its size before it grows the memory', () => {
+    const MiB = 2 ** 20;
+    const blocks = Array.from({ length: 9 }, () => f32(MiB / 4));
+    for (let i = 0; i < 8; i += 2) heapRelease(blocks[i]!); // four 1 MiB blocks on the free list
+    const freeBefore = heapStats().bytesFree;
+    const filler: Float32Array[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      // 0.8 MiB requests (a smaller class): from the bump while it has room, then from the freed
+      // 1 MiB blocks, and only then by growing the memory
+      const before = heapStats();
+      filler.push(f32((0.8 * MiB) / 4));
+      if (heapStats().memoryBytes > before.memoryBytes) {
+        expect(before.bytesFree).toBeLessThanOrEqual(freeBefore - 4 * MiB);
+        break;
+      }
+    }
+    expect(heapStats().bytesFree).toBeLessThanOrEqual(freeBefore - 4 * MiB);
+    for (const a of [...blocks.filter((_, i) => i % 2 === 1 || i === 8), ...filler]) heapRelease(a);
+  });
+});
