@@ -1,6 +1,7 @@
 import { Dense, Flatten, Input, ReLU, Softmax, resetLayerNames } from '@nabla/layers';
 import { Adam, SGD } from '@nabla/optimizers';
 import { memory, tensor } from '@nabla/tensor';
+import { heapStats } from '@nabla/backend-cpu';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Sequential } from '../src/index.js';
 import './setup.js';
@@ -122,11 +123,15 @@ describe('Sequential', () => {
     const x = tensor(xs);
     const y = tensor(Int32Array.from(ys), [n], 'int32');
     const counts: number[] = [];
+    const heapBytes: number[] = [];
     const h = await m.fit(x, y, {
       batchSize: 16, epochs: 30, verbose: 0, seed: 1, validationSplit: 0.2,
-      callbacks: [{ onEpochEnd: () => void counts.push(memory().numTensors) }],
+      callbacks: [{ onEpochEnd: () => void (counts.push(memory().numTensors), heapBytes.push(heapStats().bytesInUse)) }],
     });
     expect(new Set(counts).size).toBe(1);
+    // and the CPU backend's wasm heap (tensors of 64+ elements, kernels' scratch) holds steady
+    expect(heapBytes[0]).toBeGreaterThan(0);
+    expect(new Set(heapBytes).size).toBe(1);
     expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     expect(h.history.accuracy!.at(-1)).toBeGreaterThan(0.95);
     expect(h.history.loss!.at(-1)).toBeLessThan(h.history.loss![0]!);
