@@ -11,7 +11,10 @@
  *   QUIT     set on dispose; a woken worker returns
  *   READY    workers that have instantiated the module
  *   FAILED   set by a worker whose share threw (the run then throws on the caller)
- *   ARGS + 16 w ...  worker w's eleven `compute` arguments (i0 = i1 = 0: nothing to do)
+ *   ARGS + 16 w ...  worker w's eleven `compute` arguments (i0 = i1 = 0: nothing to do), then
+ *                    how it packs its own rows of A first: mode (0: the caller packed them; 1:
+ *                    `interleave` of rows; 2: `gatherPairs` of a transposed A), source address,
+ *                    pairs, stride (wasm/gemm.ts's WasmGemm.compute)
  *
  * Where: Node (worker_threads, reached through process.getBuiltinModule so that browser
  * bundles never see a Node import), and browsers when crossOriginIsolated *and* the
@@ -26,8 +29,8 @@ const QUIT = 2;
 const READY = 3;
 const FAILED = 4;
 const ARGS = 16;
-/** `compute`'s arguments (wasm/gemm.ts): i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc, ldb. */
-const ARG_WORDS = 11;
+/** `compute`'s arguments (wasm/gemm.ts): i0, i1, p0, p1, k, kcMax, aPtr, bPtr, cPtr, ldc, ldb; then mode, src, pairs, stride. */
+const ARG_WORDS = 15;
 const WORDS = CONTROL_BYTES / 4;
 /** Workers the control block has room for. */
 export const MAX_WORKERS = Math.floor((WORDS - ARGS) / 16);
@@ -40,7 +43,8 @@ export const MAX_WORKERS = Math.floor((WORDS - ARGS) / 16);
 const START = `
 function start(d) {
   const SEQ = ${SEQ}, PENDING = ${PENDING}, QUIT = ${QUIT}, READY = ${READY}, FAILED = ${FAILED};
-  const compute = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports.compute;
+  const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+  const compute = ex.compute, interleave = ex.interleave, gatherPairs = ex.gatherPairs;
   // the control block never moves: growth appends pages, so this view stays valid
   const ctl = new Int32Array(d.memory.buffer, d.control, ${WORDS});
   const at = ${ARGS} + 16 * d.id;
@@ -55,6 +59,10 @@ function start(d) {
     if (Atomics.load(ctl, QUIT) !== 0) return;
     try {
       if (ctl[at] < ctl[at + 1]) {
+        // its rows of A, packed here (in parallel with the caller) when the caller asked: at
+        // aPtr + i0 * k floats, as the caller's packA would put them
+        const mode = ctl[at + 11];
+        if (mode !== 0 && ctl[at + 13] > 0) (mode === 1 ? interleave : gatherPairs)(ctl[at + 12], ctl[at + 6] + ctl[at] * ctl[at + 4] * 4, ctl[at + 4], ctl[at + 13], ctl[at + 14]);
         compute(ctl[at], ctl[at + 1], ctl[at + 2], ctl[at + 3], ctl[at + 4], ctl[at + 5], ctl[at + 6], ctl[at + 7], ctl[at + 8], ctl[at + 9], ctl[at + 10]);
       }
     } catch (e) {
@@ -164,7 +172,7 @@ export function createPool(module: WebAssembly.Module, memory: WebAssembly.Memor
         const s = shares[w];
         const at = ARGS + 16 * w;
         if (s === undefined) ctl[at] = ctl[at + 1] = 0;
-        else for (let i = 0; i < ARG_WORDS; i++) ctl[at + i] = s[i]!;
+        else for (let i = 0; i < ARG_WORDS; i++) ctl[at + i] = s[i] ?? 0;
       }
       runs++;
       Atomics.store(ctl, FAILED, 0);

@@ -804,8 +804,12 @@ export class WasmGemm {
     if (mp / MR >= parts * 8) {
       const step = Math.ceil(mp / MR / parts) * MR;
       const shares: number[][] = [];
-      for (let i = step; i < mp; i += step) shares.push(rest(i, Math.min(mp, i + step), 0, panels));
-      if (a !== null) this.packA(m, k, a, aPtr, step, mp);
+      // A on the heap: each worker packs its own rows (packing a large A runs at memory speed,
+      // and two threads move more than one); else the caller packs them before waking them
+      const own = a !== null ? this.workerPacking(m, k, a) : null;
+      for (let i = step; i < mp; i += step) shares.push([...rest(i, Math.min(mp, i + step), 0, panels), ...(own ? own(i, Math.min(mp, i + step)) : [])]);
+      if (a !== null && own === null) this.packA(m, k, a, aPtr, step, mp);
+      else if (a !== null && m % 2 === 1) this.packA(m, k, a, aPtr, m - 1, mp); // the odd last row (a worker's) is no pair
       threads.run(shares, () => {
         if (a !== null) this.packA(m, k, a, aPtr, 0, step);
         this.computeFn(0, step, 0, panels, k, kcMax, aPtr, bPtr, cPtr, ldc * 4, ldb * 4);
@@ -831,6 +835,20 @@ export class WasmGemm {
     if (m % MR !== 0 || n % NR !== 0) return -1;
     const o = heapAddress(out);
     return o >= 0 && at + m * n <= out.length ? o + at * 4 : -1;
+  }
+
+  /**
+   * For A on the heap, the pack arguments of a worker's rows [i0, i1) (wasm `interleave` of rows
+   * with unit column stride, or `gatherPairs` of a transposed A: threads/pool.ts); null where A
+   * must be packed by the caller. Only whole pairs: an odd last row is the caller's.
+   */
+  private workerPacking(m: number, k: number, a: Mat): ((i0: number, i1: number) => number[]) | null {
+    const at = heapAddress(a.data);
+    if (at < 0) return null;
+    const pairs = (i0: number, i1: number): number => (Math.min(i1, m) - i0) >> 1;
+    if (a.cs === 1 && a.rs <= MAX_LDB) return (i0, i1) => [1, at + (a.offset + i0 * a.rs) * 4, pairs(i0, i1), a.rs * 4];
+    if (a.rs === 1 && a.cs >= 2 && a.cs <= MAX_LDB) return (i0, i1) => [2, at + (a.offset + i0) * 4, pairs(i0, i1), a.cs * 4];
+    return null;
   }
 
   /** Copies the m x n corner of padded C (row stride ldc floats) to out[at..]. */
