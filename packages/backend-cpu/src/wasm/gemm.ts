@@ -785,8 +785,9 @@ export class WasmGemm {
    * Returns C's row stride in floats. With `parallel` (the caller judged the product
    * large enough) it is split across the threads by rows of C (by B panels when there
    * are too few rows): each share is a rectangle of C, so no two threads write the same
-   * bytes. Split by rows, the workers' rows of A are packed first and the caller packs
-   * its own while they compute.
+   * bytes. Split by rows, each worker packs its own rows of a heap A before computing them
+   * (else the caller packs the workers' rows first), and the caller packs its own while they
+   * compute.
    */
   compute(m: number, n: number, k: number, a: Mat | null, aPtr: number, bPtr: number, cPtr: number, parallel = false, ldb = 0): number {
     const mp = Math.ceil(m / MR) * MR;
