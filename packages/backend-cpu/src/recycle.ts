@@ -56,6 +56,18 @@ function fresh(dtype: DType, size: number): TypedArray {
   return out;
 }
 
+let poison: boolean | undefined;
+
+/**
+ * NABLA_HEAP_POISON=1 (tests): `allocFull` hands out heap arrays filled with NaN (0x5a in each
+ * element of the integer dtypes), so a kernel that promised to write every element but did not shows it, as
+ * a reused block's old values would only sometimes.
+ */
+function poisoned(): boolean {
+  poison ??= (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['NABLA_HEAP_POISON'] === '1';
+  return poison;
+}
+
 /** A zero-filled array of `dtype` (bool is one byte per element), reused when one was released. */
 export function alloc(dtype: DType, size: number): TypedArray {
   if (size >= HEAP_MIN_ELEMENTS) {
@@ -73,7 +85,7 @@ export function alloc(dtype: DType, size: number): TypedArray {
 export function allocFull(dtype: DType, size: number): TypedArray {
   if (size >= HEAP_MIN_ELEMENTS) {
     const onHeap = heapArray(dtype, size);
-    if (onHeap !== null) return onHeap;
+    if (onHeap !== null) return poisoned() ? onHeap.fill(dtype === 'float32' ? NaN : 0x5a) : onHeap;
   }
   if (size < MIN_ELEMENTS) return make(dtype, size);
   return take(dtype, size) ?? fresh(dtype, size);

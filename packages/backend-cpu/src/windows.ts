@@ -182,7 +182,9 @@ export function maxPool2dGrad(x: TensorInfo, dy: TensorInfo, pool: PoolGeometry)
   if (isPool2x2(x.shape, oh, ow, pool)) {
     const engine = wasmWindows();
     if (engine !== null) {
-      const out = alloc('float32', nb * h * w * ch) as Float32Array;
+      // every cell of the 2·oh window rows is written (odd widths' last column too): only an odd
+      // height's last row, in no window, relies on the zero fill
+      const out = (h === 2 * oh ? allocFull : alloc)('float32', nb * h * w * ch) as Float32Array;
       engine.maxPool2x2Grad(toContiguous(x) as Float32Array, toContiguous(dy) as Float32Array, out, nb, h, w, ch, oh, ow);
       return out;
     }

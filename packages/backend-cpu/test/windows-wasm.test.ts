@@ -7,6 +7,7 @@ import {
 } from '../src/windows.js';
 import { RELU_CHUNK, wasmWindows } from '../src/wasm/windows.js';
 import { checkAndFree, expectSameBits, place, rng } from './helpers.js';
+import { heapArray, heapRelease } from '../src/heap.js';
 
 // The wasm SIMD window kernels (src/wasm/windows.ts) against the JS loops they replace, their
 // oracle: the results must be the same float32 bits, every NaN equal to every NaN.
@@ -166,6 +167,30 @@ describe('wasm SIMD window kernels against the JS loops', () => {
           }
         }
       }
+    }
+  });
+
+  it('maxPool2d and its gradient give the reference bits in a reused heap block full of garbage (even and odd sizes)', () => {
+    for (const [h, w] of [[8, 8], [9, 8], [8, 9], [9, 11]] as const) {
+      const [n, c] = [2, 8];
+      const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+      const x = view(data(n * h * w * c, h * 31 + w, 'ties'), [n, h, w, c]);
+      const dy = view(data(n * oh * ow * c, h * 37 + w, 'wide'), [n, oh, ow, c]);
+      for (const size of [n * oh * ow * c, n * h * w * c]) {
+        // the outputs' blocks were just freed holding NaN: whatever the kernel leaves unwritten shows
+        const dirty = heapArray('float32', size)!;
+        dirty.fill(NaN);
+        heapRelease(dirty);
+      }
+      const pooled2 = maxPool2d(x, POOL2);
+      expectSameBits(pooled2, maxPool2dReference(x, POOL2), `pool [${h}, ${w}]`);
+      const dirty = heapArray('float32', n * h * w * c)!;
+      dirty.fill(NaN);
+      heapRelease(dirty);
+      const grad = maxPool2dGrad(x, dy, POOL2);
+      expectSameBits(grad, maxPool2dGradReference(x, dy, POOL2), `pool grad [${h}, ${w}]`);
+      heapRelease(pooled2);
+      heapRelease(grad);
     }
   });
 

@@ -150,6 +150,22 @@ export function fusedSuite(target: ConformanceTarget): void {
       });
     }
 
+    it('maxPool2d 2x2 and its gradient on channels in fours with odd height and width (every cell written or zero)', async () => {
+      for (const shape of [[2, 5, 7, 4], [1, 9, 8, 8], [3, 8, 9, 4]] as const) {
+        const [n, h, w, c] = shape;
+        const size = n * h * w * c;
+        const xv = Array.from(randomValues(size, 13 + h, 0, 5), (v) => Math.floor(v));
+        const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+        const dyv = f32(Array.from(randomValues(n * oh * ow * c, 14 + w, -2, 2)));
+        const ref = refMaxPoolGrad(xv, shape, [2, 2], [2, 2], 'valid', dyv);
+        const x = tensor(xv, [...shape]);
+        const dy = tensor(dyv, [n, oh, ow, c]);
+        await expectTensor(call(maxPool2dGrad, x, dy, { kernel: [2, 2], strides: [2, 2], pads: [[0, 0], [0, 0]] }), [...shape], ref, tol);
+        const [gx] = noLeak(() => [grad((u: Tensor) => sum(mul(maxPool2d(u, { poolSize: 2 }), dy)))(x)]);
+        await expectTensor(gx!, [...shape], ref, tol);
+      }
+    });
+
     it('maxPool2d gradient: padding ties an all -Infinity window, a NaN window sends nothing', async () => {
       // 2x2 windows, stride 2, 'same' on 3x3 (padding after): windows {3,3,1,2}, {-Inf,-Inf}+2 pad,
       // {NaN,0}, {-Inf}+3 pad
