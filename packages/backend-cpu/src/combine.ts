@@ -1,5 +1,5 @@
 import { sizeOf, type Shape, type TensorInfo, type TypedArray } from '@nabla/tensor';
-import { alloc, toContiguous } from './strided.js';
+import { alloc, allocFull, toContiguous } from './strided.js';
 
 /** Copies n elements; `set` (a memcpy) only pays off for longer runs. */
 function copyRun(src: TypedArray, from: number, out: TypedArray, to: number, n: number): void {
@@ -14,7 +14,7 @@ export function concat(xs: readonly TensorInfo[], axis: number): TypedArray {
   const srcs = xs.map(toContiguous);
   const runs = xs.map((x) => sizeOf(x.shape.slice(axis)));
   const total = runs.reduce((s, r) => s + r, 0);
-  const out = alloc(first.dtype, outer * total);
+  const out = allocFull(first.dtype, outer * total); // the runs cover it
   let o = 0;
   for (let i = 0; i < outer; i++) {
     for (let t = 0; t < srcs.length; t++) {
@@ -80,7 +80,7 @@ export function gather(x: TensorInfo, indices: TensorInfo, axis: number): TypedA
   const outer = sizeOf(x.shape.slice(0, axis));
   const inner = sizeOf(x.shape.slice(axis + 1));
   const m = idx.length;
-  const out = alloc(x.dtype, outer * m * inner);
+  const out = allocFull(x.dtype, outer * m * inner); // a row for every (checked) index
   if (out.length === 0) return out;
   const src = toContiguous(x);
   let o = 0;
