@@ -1,6 +1,6 @@
 import { sizeOf, type BinaryOp, type DType, type TensorInfo, type TypedArray } from '@nabla/tensor';
 import { binaryLoop } from './specialize.js';
-import { alloc, allocFull, broadcastScalar, toContiguous } from './strided.js';
+import { alloc, allocFull, broadcastScalar, bufferOf, collapse, toContiguous } from './strided.js';
 import { WASM_BINARY_OPS, wasmElementwise, WASM_MIN_ELEMENTS, type WasmBinaryOp } from './wasm/elementwise.js';
 
 type Fn = (a: number, b: number) => number;
@@ -103,10 +103,26 @@ export function fastBinary(a: TensorInfo, b: TensorInfo, op: BinaryOp, outDtype:
   if (sa !== undefined && sb !== undefined) return binary(a, b, op, outDtype); // a fill
   const out = allocFull('float32', n) as Float32Array;
   const wop = op as WasmBinaryOp;
+  // one side a row repeated over the other's rows (a bias): read from the row, not materialized
+  const rowB = sa === undefined && sb === undefined ? repeatedRow(b) : undefined;
+  const rowA = rowB === undefined && sa === undefined && sb === undefined ? repeatedRow(a) : undefined;
+  if (rowB !== undefined && engine.binaryRows(wop, toContiguous(a) as Float32Array, rowB, out, n / rowB.length, false)) return out;
+  if (rowA !== undefined && engine.binaryRows(wop, toContiguous(b) as Float32Array, rowA, out, n / rowA.length, true)) return out;
   if (sb !== undefined) engine.binary(wop, toContiguous(a) as Float32Array, out, out, n, 0, sb, 1);
   else if (sa !== undefined) engine.binary(wop, out, toContiguous(b) as Float32Array, out, n, sa, 0, 2);
   else engine.binary(wop, toContiguous(a) as Float32Array, toContiguous(b) as Float32Array, out, n, 0, 0, 0);
   return out;
+}
+
+/**
+ * The row a view repeats, when it is one contiguous row broadcast over every outer dim (strides 0
+ * there, 1 along the row: a bias [C] seen as [N, H, W, C]), as a subarray of its buffer; else
+ * undefined.
+ */
+function repeatedRow(info: TensorInfo): Float32Array | undefined {
+  const { shape, strides } = collapse(info.shape, info.strides);
+  if (shape.length !== 2 || strides[0] !== 0 || strides[1] !== 1) return undefined;
+  return (bufferOf(info) as Float32Array).subarray(info.offset, info.offset + shape[1]!);
 }
 
 /** out[i] = cond[i] ? a[i] : b[i]. */

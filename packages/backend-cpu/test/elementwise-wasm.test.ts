@@ -1,7 +1,8 @@
 import type { BinaryOp, TensorInfo, TypedArray, UnaryOp } from '@nabla/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { heapArray, heapRelease } from '../src/heap.js';
 import { createCpuBackend } from '../src/index.js';
-import { CHUNK, WASM_BINARY_OPS, WASM_MIN_ELEMENTS, WASM_UNARY_OPS, wasmElementwise } from '../src/wasm/elementwise.js';
+import { CHUNK, WASM_BINARY_OPS, WASM_MIN_ELEMENTS, WASM_UNARY_OPS, WasmElementwise, wasmElementwise } from '../src/wasm/elementwise.js';
 import { expectSameBits } from './helpers.js';
 
 // The wasm SIMD elementwise kernels of the 'fast' backend against the JS loops of the
@@ -71,6 +72,31 @@ describe('wasm SIMD elementwise (fast) against the JS loops (reference)', () => 
       }
     });
   }
+
+  it('row broadcasts (a bias over a batch) read the row in wasm, either side, the row on the heap or in JS', () => {
+    const rowsPath = vi.spyOn(WasmElementwise.prototype, 'binaryRows');
+    for (const op of BINARY) {
+      for (const [rows, c, onHeap] of [[37, 32, false], [9, 256, true], [5, 130, true], [64, 4, false], [3, 4100, true]] as const) {
+        const x = heapArray('float32', rows * c)! as Float32Array;
+        x.set(data(rows * c, rows + c));
+        const rowValues = data(c + 3, c);
+        const rowBuf = onHeap ? (heapArray('float32', c + 3)! as Float32Array) : new Float32Array(c + 3);
+        rowBuf.set(rowValues);
+        const xs: TensorInfo = { buffer: x, dtype: 'float32', shape: [rows, c], strides: [c, 1], offset: 0 };
+        // the row at an offset of its buffer, broadcast over the rows (and over a leading dim of 1)
+        const row: TensorInfo = { buffer: rowBuf, dtype: 'float32', shape: [1, rows, c], strides: [0, 0, 1], offset: 3 };
+        const x3: TensorInfo = { ...xs, shape: [1, rows, c], strides: [rows * c, c, 1] };
+        const before = rowsPath.mock.results.filter((r) => r.value === true).length;
+        expectSameBits(fast.binary(x3, row, op, 'float32'), ref.binary(x3, row, op, 'float32'), `${op} x·row ${rows}x${c}`);
+        expectSameBits(fast.binary(row, x3, op, 'float32'), ref.binary(row, x3, op, 'float32'), `${op} row·x ${rows}x${c}`);
+        // taken where the row's length is a multiple of 4 and at most a chunk (else materialized)
+        expect(rowsPath.mock.results.filter((r) => r.value === true).length - before, `${op} ${rows}x${c}`).toBe(c % 4 === 0 && c <= CHUNK ? 2 : 0);
+        heapRelease(x);
+        if (onHeap) heapRelease(rowBuf);
+      }
+    }
+    rowsPath.mockRestore();
+  });
 
   for (const op of UNARY) {
     it(`${op}: contiguous, offset and transposed inputs`, () => {

@@ -69,6 +69,28 @@ function emitBinary(opcode: number, mode: 0 | 1 | 2): Code {
   return c;
 }
 
+/**
+ * A row broadcast over `rows` rows of n4 vectors: out[r][j] = x[r][j] op row[j] (rowFirst:
+ * row[j] op x[r][j]), the row (bias, scale) read from its few vectors instead of materialized.
+ */
+function emitRows(opcode: number, rowFirst: boolean): Code {
+  const [X, ROW, OUT, ROWS, N4, P, C] = [0, 1, 2, 3, 4, 5, 6];
+  const c = new Code();
+  c.op(Op.loop, Op.void); // rows
+  c.get(ROW).set(P).get(N4).set(C);
+  c.op(Op.loop, Op.void); // vectors
+  c.get(OUT);
+  if (rowFirst) c.get(P).load().get(X).load();
+  else c.get(X).load().get(P).load();
+  c.simd(opcode).store();
+  for (const p of [X, P, OUT]) c.get(p).i32(16).op(Op.i32Add).set(p);
+  c.get(C).i32(1).op(Op.i32Sub).tee(C).op(Op.brIf, 0);
+  c.op(Op.end); // vectors
+  c.get(ROWS).i32(1).op(Op.i32Sub).tee(ROWS).op(Op.brIf, 0);
+  c.op(Op.end); // rows
+  return c;
+}
+
 function emitUnary(op: WasmUnaryOp): Code {
   const [SRC, OUT, COUNT, X] = [0, 1, 2, 3];
   const c = new Code();
@@ -84,6 +106,7 @@ function emitUnary(op: WasmUnaryOp): Code {
 
 type BinaryFn = (a: number, b: number, out: number, count: number, s: number) => void;
 type UnaryFn = (src: number, out: number, count: number) => void;
+type RowsFn = (x: number, row: number, out: number, rows: number, n4: number) => void;
 
 /**
  * Floats per operand per chunk: 64 KiB, so both inputs stay in L2 between the copy in, the
@@ -108,6 +131,8 @@ export class WasmElementwise {
   /** op -> the functions of modes 0, 1, 2 (looked up without building a name per call) */
   private readonly binaryFns: Record<string, BinaryFn[]>;
   private readonly unaryFns: Record<string, UnaryFn>;
+  /** op -> [x op row, row op x] */
+  private readonly rowsFns: Record<string, RowsFn[]>;
 
   private constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, slot: number) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -115,8 +140,10 @@ export class WasmElementwise {
     this.slot = slot;
     this.binaryFns = {};
     this.unaryFns = {};
+    this.rowsFns = {};
     for (const [name, fn] of Object.entries(instance.exports)) {
       if (name.startsWith('u_')) this.unaryFns[name.slice(2)] = fn as UnaryFn;
+      else if (name.startsWith('r_')) (this.rowsFns[name.slice(2, -1)] ??= [])[Number(name.slice(-1))] = fn as RowsFn;
       else (this.binaryFns[name.slice(0, -1)] ??= [])[Number(name.slice(-1))] = fn as BinaryFn;
     }
   }
@@ -129,6 +156,9 @@ export class WasmElementwise {
     for (const [op, opcode] of Object.entries(BINARY)) {
       for (const mode of [0, 1, 2] as const) {
         funcs.push({ name: `${op}${mode}`, params: binParams, results: [], locals: [V128], body: emitBinary(opcode, mode) });
+      }
+      for (const rowFirst of [false, true]) {
+        funcs.push({ name: `r_${op}${rowFirst ? 1 : 0}`, params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32], body: emitRows(opcode, rowFirst) });
       }
     }
     for (const op of Object.keys(UNARY) as WasmUnaryOp[]) {
@@ -173,6 +203,25 @@ export class WasmElementwise {
       fn(aPtr, bPtr, inPlace ? O + i * 4 : s0, (len + 3) >> 2, s);
       if (!inPlace) out.set(f.subarray(s0 >> 2, (s0 >> 2) + len), i);
     }
+  }
+
+  /**
+   * out = x op row (rowFirst: row op x) for `rows` rows of `row.length` floats, the row repeated
+   * (a bias over a batch): x and out on the heap, the row's length a multiple of 4 and at most
+   * CHUNK (a JS row is staged once); false, computing nothing, where that does not hold.
+   */
+  binaryRows(op: WasmBinaryOp, x: Float32Array, row: Float32Array, out: Float32Array, rows: number, rowFirst: boolean): boolean {
+    const n = row.length;
+    const X = heapAddress(x);
+    const O = heapAddress(out);
+    if (X < 0 || O < 0 || n % 4 !== 0 || n === 0 || n > CHUNK || rows === 0) return false;
+    let R = heapAddress(row);
+    if (R < 0) {
+      this.f32.set(row, (this.slot >> 2) + CHUNK); // slot 1
+      R = this.slot + CHUNK * 4;
+    }
+    this.rowsFns[op]![rowFirst ? 1 : 0]!(X, R, O, rows, n >> 2);
+    return true;
   }
 
   /** out = op(src) over n floats (out may be src). */
