@@ -133,7 +133,7 @@ const LARGER_CLASSES = 4;
 function take(s: State, bytes: number, view: TypedArray | null): number {
   let size = classSize(bytes);
   let at = s.free.get(size)?.pop();
-  if (at === undefined && s.bump + size + SLACK > s.memory.buffer.byteLength) {
+  if (at === undefined && s.bump + size + SLACK > s.buffer.byteLength) {
     for (let c = 0, larger = size; c < LARGER_CLASSES && at === undefined; c++) {
       larger = classSize(larger + 1);
       at = s.free.get(larger)?.pop();
@@ -143,7 +143,7 @@ function take(s: State, bytes: number, view: TypedArray | null): number {
   if (at === undefined) {
     if (s.bump + size + SLACK > HEAP_MAX_PAGES * PAGE) return 0;
     at = s.bump;
-    const have = s.memory.buffer.byteLength;
+    const have = s.buffer.byteLength; // only this function grows the heap, and refreshes s.buffer when it does
     if (at + size + SLACK > have) {
       // at least half again what the heap has, so a growing workload grows it a few times only
       const want = Math.max(at + size + SLACK - have, Math.floor(have / 2));
