@@ -5,7 +5,7 @@ import { concat, gather, pad, scatterAdd } from './combine.js';
 import { createMatmul, matmul, type GemmChoice } from './matmul.js';
 import { fastReduce, reduce } from './reduce.js';
 import { alloc, inKernel } from './strided.js';
-import { heapArray } from './heap.js';
+import { ARRAY_OF, heapArray } from './heap.js';
 import { drop, HEAP_MIN_ELEMENTS, recycle } from './recycle.js';
 import { fastUnary, unary } from './unary.js';
 import { fastSoftmax, softmax } from './softmax.js';
@@ -17,12 +17,6 @@ import { acquireThreadedGemm, type ThreadedGemm } from './threads/shared.js';
 
 // the JS loops: the oracle every fast kernel is tested against
 const referenceKernels: Kernels = { unary, binary, where, reduce, softmax, matmul, cast, concat, pad, gather, scatterAdd, windowsGrad: windowsGradReference };
-
-const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof Uint8Array> = {
-  float32: Float32Array,
-  int32: Int32Array,
-  bool: Uint8Array,
-};
 
 export interface CpuBackendOptions {
   /**

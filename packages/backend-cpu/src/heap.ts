@@ -179,20 +179,20 @@ export function heapFree(at: number): void {
   list.push(at);
 }
 
-const VIEW: Record<DType, typeof Float32Array | typeof Int32Array | typeof Uint8Array> = {
+/** The TypedArray of each dtype (bool is one byte an element). */
+export const ARRAY_OF: Record<DType, typeof Float32Array | typeof Int32Array | typeof Uint8Array> = {
   float32: Float32Array,
   int32: Int32Array,
   bool: Uint8Array,
 };
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
 
 /** A `size`-element array of `dtype` on the heap (contents undefined), or null where it does not fit or there is no heap. */
 export function heapArray(dtype: DType, size: number): TypedArray | null {
   const s = heap();
   if (s === null) return null;
-  const at = take(s, Math.max(size * BYTES[dtype], 1), null);
+  const at = take(s, Math.max(size * ARRAY_OF[dtype].BYTES_PER_ELEMENT, 1), null);
   if (at === 0) return null;
-  const view = new VIEW[dtype](s.buffer as unknown as ArrayBuffer, at, size);
+  const view = new ARRAY_OF[dtype](s.buffer as unknown as ArrayBuffer, at, size);
   s.live.get(at)!.view = view;
   return view;
 }

@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '@nabla/tensor';
-import { heapArray, heapRelease } from './heap.js';
+import { ARRAY_OF, heapArray, heapRelease } from './heap.js';
 import { bumpVersion } from './versions.js';
 
 /**
@@ -33,10 +33,9 @@ const kept = new Set<TypedArray>();
 const byLength: Map<number, TypedArray[]>[] = DTYPES.map(() => new Map());
 let keptBytes = 0;
 
-function make(dtype: DType, size: number): TypedArray {
-  if (dtype === 'float32') return new Float32Array(size);
-  if (dtype === 'int32') return new Int32Array(size);
-  return new Uint8Array(size);
+/** A new zero-filled JS array (never on the heap), left to the GC. */
+export function jsArray(dtype: DType, size: number): TypedArray {
+  return new ARRAY_OF[dtype](size);
 }
 
 /** A kept array of this dtype and length, taken out of the store (its contents about to change), or undefined. */
@@ -51,7 +50,7 @@ function take(dtype: DType, size: number): TypedArray | undefined {
 
 /** A new array the store may take back when released. */
 function fresh(dtype: DType, size: number): TypedArray {
-  const out = make(dtype, size);
+  const out = jsArray(dtype, size);
   made.add(out);
   return out;
 }
@@ -74,7 +73,7 @@ export function alloc(dtype: DType, size: number): TypedArray {
     const onHeap = heapArray(dtype, size);
     if (onHeap !== null) return onHeap.fill(0); // a reused block holds its last tenant's values
   }
-  if (size < MIN_ELEMENTS) return make(dtype, size);
+  if (size < MIN_ELEMENTS) return jsArray(dtype, size);
   return take(dtype, size)?.fill(0) ?? fresh(dtype, size);
 }
 
@@ -87,7 +86,7 @@ export function allocFull(dtype: DType, size: number): TypedArray {
     const onHeap = heapArray(dtype, size);
     if (onHeap !== null) return poisoned() ? onHeap.fill(dtype === 'float32' ? NaN : 0x5a) : onHeap;
   }
-  if (size < MIN_ELEMENTS) return make(dtype, size);
+  if (size < MIN_ELEMENTS) return jsArray(dtype, size);
   return take(dtype, size) ?? fresh(dtype, size);
 }
 

@@ -1,7 +1,7 @@
 import { isContiguous, sizeOf, type TensorInfo, type TypedArray } from '@nabla/tensor';
 import { heapAddress, heapRelease } from './heap.js';
 import { wasmCopy } from './wasm/copy.js';
-import { alloc, allocFull } from './recycle.js';
+import { alloc, allocFull, jsArray } from './recycle.js';
 
 export { alloc, allocFull } from './recycle.js';
 
@@ -249,10 +249,6 @@ export function toContiguous(info: TensorInfo): TypedArray {
   if (depth > 0) temps.push(out);
   copyStrided(src, info.offset, info.shape, info.strides, out, 0);
   return out;
-}
-
-function jsArray(dtype: TensorInfo['dtype'], size: number): TypedArray {
-  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
 }
 
 /** The single value of a view whose strides are all 0 (a broadcast scalar), else undefined. */
