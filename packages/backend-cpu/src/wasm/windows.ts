@@ -90,33 +90,49 @@ function pmaxChain(c: Code, [a, b, e, f]: readonly [number, number, number, numb
  * input rows of rowb bytes (the first at x), ow windows a row, chb bytes (channels · 4) a cell;
  * out gets [rows, ow, C] contiguous.
  */
+/**
+ * The walk both pooling functions share: `rows` pairs of input rows from X, `ow` windows a row,
+ * each window's cells 16 bytes (four channels) at a time with the window loaded into `regs`
+ * (P at cell a, T at cell e); `cell` emits the work on one group of four channels and `rowEnd`
+ * what follows a row's last window (P then just past it). Locals: XC, CC, P, T.
+ */
+function walkWindows(
+  c: Code, l: { X: number; ROWS: number; OW: number; CHB: number; ROWB: number; XC: number; CC: number; P: number; T: number },
+  regs: readonly [number, number, number, number], cell: () => void, rowEnd?: () => void,
+): void {
+  repeat(c, l.ROWS, () => {
+    c.get(l.X).set(l.P);
+    c.get(l.OW).set(l.XC);
+    repeat(c, l.XC, () => {
+      c.get(l.CHB).set(l.CC);
+      repeat(c, l.CC, () => {
+        loadWindow(c, l.P, l.CHB, l.ROWB, l.T, regs);
+        cell();
+        bump(c, l.P, 16, true);
+        c.get(l.CC).i32(15).op(Op.i32Sub).set(l.CC); // with repeat()'s 1: step 16
+      });
+      bump(c, l.P, l.CHB); // past b's cell: the next window's a
+    });
+    rowEnd?.();
+    c.get(l.X).get(l.ROWB).op(Op.i32Add).get(l.ROWB).op(Op.i32Add).set(l.X);
+  });
+}
+
 function emitPool(): Code {
   const [X, OUT, ROWS, OW, CHB, ROWB] = [0, 1, 2, 3, 4, 5];
   const [XC, CC, P, T] = [6, 7, 8, 9];
   const regs = [10, 11, 12, 13] as const;
   const c = new Code();
-  repeat(c, ROWS, () => {
-    c.get(X).set(P);
-    c.get(OW).set(XC);
-    repeat(c, XC, () => {
-      c.get(CHB).set(CC);
-      repeat(c, CC, () => {
-        loadWindow(c, P, CHB, ROWB, T, regs);
-        c.get(OUT);
-        pmaxChain(c, regs);
-        // a NaN anywhere in the window: all-ones lanes (a NaN) ORed over the chain's value
-        const [a, b, e, f] = regs;
-        c.get(a).get(a).simd(S.f32x4Ne).get(b).get(b).simd(S.f32x4Ne).simd(S.or);
-        c.get(e).get(e).simd(S.f32x4Ne).get(f).get(f).simd(S.f32x4Ne).simd(S.or).simd(S.or);
-        c.simd(S.or);
-        c.store();
-        bump(c, P, 16, true);
-        bump(c, OUT, 16, true);
-        c.get(CC).i32(15).op(Op.i32Sub).set(CC); // with repeat()'s 1: step 16
-      });
-      bump(c, P, CHB); // past b's cell: the next window's a
-    });
-    c.get(X).get(ROWB).op(Op.i32Add).get(ROWB).op(Op.i32Add).set(X);
+  walkWindows(c, { X, ROWS, OW, CHB, ROWB, XC, CC, P, T }, regs, () => {
+    c.get(OUT);
+    pmaxChain(c, regs);
+    // a NaN anywhere in the window: all-ones lanes (a NaN) ORed over the chain's value
+    const [a, b, e, f] = regs;
+    c.get(a).get(a).simd(S.f32x4Ne).get(b).get(b).simd(S.f32x4Ne).simd(S.or);
+    c.get(e).get(e).simd(S.f32x4Ne).get(f).get(f).simd(S.f32x4Ne).simd(S.or).simd(S.or);
+    c.simd(S.or);
+    c.store();
+    bump(c, OUT, 16, true);
   });
   return c;
 }
@@ -136,39 +152,29 @@ function emitPoolGrad(): Code {
   const c = new Code();
   // stores go to a cell's address in x plus DELTA (wrapping i32 arithmetic: out may lie below x)
   c.get(OUT).get(X).op(Op.i32Sub).set(DELTA);
-  repeat(c, ROWS, () => {
-    c.get(X).set(P);
-    c.get(OW).set(XC);
-    repeat(c, XC, () => {
-      c.get(CHB).set(CC);
-      repeat(c, CC, () => {
-        loadWindow(c, P, CHB, ROWB, T, regs);
-        pmaxChain(c, regs);
-        c.set(M);
-        for (const [v, mv] of [[a, MA], [b, MB], [e, ME], [f, MF]] as const) c.get(v).get(M).simd(S.f32x4Eq).set(mv);
-        // ties: each eq mask is -1 as an i32 lane
-        c.get(DY);
-        c.load();
-        c.get(MA).get(MB).simd(S.i32x4Add).get(ME).get(MF).simd(S.i32x4Add).simd(S.i32x4Add).simd(S.i32x4Neg);
-        c.simd(S.f32x4ConvertI32x4S).simd(S.f32x4Div);
-        // + 0: the JS adds the share to a zeroed cell, so a -0 share leaves +0
-        c.simd(S.const, ...new Array<number>(16).fill(0)).simd(S.f32x4Add);
-        // nothing where the window holds a NaN (eq(v, v) false)
-        c.get(a).get(a).simd(S.f32x4Eq).get(b).get(b).simd(S.f32x4Eq).simd(S.and);
-        c.get(e).get(e).simd(S.f32x4Eq).get(f).get(f).simd(S.f32x4Eq).simd(S.and).simd(S.and);
-        c.simd(S.and).set(SHARE);
-        c.get(P).get(CHB).op(Op.i32Add).set(PB);
-        c.get(T).get(CHB).op(Op.i32Add).set(PF);
-        for (const [ptr, mv] of [[P, MA], [PB, MB], [T, ME], [PF, MF]] as const) {
-          c.get(ptr).get(DELTA).op(Op.i32Add).get(mv).get(SHARE).simd(S.and);
-          c.store();
-        }
-        bump(c, P, 16, true);
-        bump(c, DY, 16, true);
-        c.get(CC).i32(15).op(Op.i32Sub).set(CC); // with repeat()'s 1: step 16
-      });
-      bump(c, P, CHB);
-    });
+  walkWindows(c, { X, ROWS, OW, CHB, ROWB, XC, CC, P, T }, regs, () => {
+    pmaxChain(c, regs);
+    c.set(M);
+    for (const [v, mv] of [[a, MA], [b, MB], [e, ME], [f, MF]] as const) c.get(v).get(M).simd(S.f32x4Eq).set(mv);
+    // ties: each eq mask is -1 as an i32 lane
+    c.get(DY);
+    c.load();
+    c.get(MA).get(MB).simd(S.i32x4Add).get(ME).get(MF).simd(S.i32x4Add).simd(S.i32x4Add).simd(S.i32x4Neg);
+    c.simd(S.f32x4ConvertI32x4S).simd(S.f32x4Div);
+    // + 0: the JS adds the share to a zeroed cell, so a -0 share leaves +0
+    c.simd(S.const, ...new Array<number>(16).fill(0)).simd(S.f32x4Add);
+    // nothing where the window holds a NaN (eq(v, v) false)
+    c.get(a).get(a).simd(S.f32x4Eq).get(b).get(b).simd(S.f32x4Eq).simd(S.and);
+    c.get(e).get(e).simd(S.f32x4Eq).get(f).get(f).simd(S.f32x4Eq).simd(S.and).simd(S.and);
+    c.simd(S.and).set(SHARE);
+    c.get(P).get(CHB).op(Op.i32Add).set(PB);
+    c.get(T).get(CHB).op(Op.i32Add).set(PF);
+    for (const [ptr, mv] of [[P, MA], [PB, MB], [T, ME], [PF, MF]] as const) {
+      c.get(ptr).get(DELTA).op(Op.i32Add).get(mv).get(SHARE).simd(S.and);
+      c.store();
+    }
+    bump(c, DY, 16, true);
+  }, () => {
     // the odd last column of both rows
     c.get(TAILB).op(Op.if, Op.void);
     c.get(TAILB).set(CC);
@@ -181,7 +187,6 @@ function emitPoolGrad(): Code {
       c.get(CC).i32(15).op(Op.i32Sub).set(CC);
     });
     c.op(Op.end);
-    c.get(X).get(ROWB).op(Op.i32Add).get(ROWB).op(Op.i32Add).set(X);
   });
   return c;
 }
